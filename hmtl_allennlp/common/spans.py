@@ -1,0 +1,94 @@
+"""
+Span helpers shared by the readers, the model and the predictor: flattening nested or
+overlapping spans for a tag encoding, BIOUL tags of flat spans, and character offsets of tokens.
+"""
+from typing import List, Sequence, Tuple, TypeVar
+
+LabelledSpan = Tuple[int, int, str]
+"""(start, end, label), end inclusive."""
+
+_Span = TypeVar("_Span", bound=tuple)
+
+COREF_MENTION_LABEL = "mention"
+"""The label of gold mentions derived from coreference clusters (data without typed mentions)."""
+
+
+def flatten_spans(spans: Sequence[_Span]) -> Tuple[List[_Span], List[_Span]]:
+    """
+    Chooses the spans a flat tag encoding (such as BIOUL) can represent.
+
+    The rule ("longest outer span"): spans are considered from the longest to the shortest, ties
+    broken by the earliest start, then by their order in `spans`; a span is kept when it overlaps
+    no span kept before it. So of nested spans the outermost one is kept, of partly overlapping
+    spans of equal length the earlier one, and of repeated spans (same boundaries, any label) the
+    first one.
+
+    # Parameters
+
+    spans : `Sequence[Tuple[int, int, ...]]`
+        Spans whose first two items are the inclusive start and end token indices (other items,
+        such as a label, are carried along).
+
+    # Returns
+
+    `Tuple[List, List]`
+        The kept spans sorted by start, and the dropped spans in their original order.
+    """
+    order = sorted(range(len(spans)), key=lambda i: (spans[i][0] - spans[i][1], spans[i][0], i))
+    occupied: set = set()
+    kept_indices = []
+    for index in order:
+        start, end = spans[index][0], spans[index][1]
+        positions = range(start, end + 1)
+        if any(position in occupied for position in positions):
+            continue
+        occupied.update(positions)
+        kept_indices.append(index)
+    kept_set = set(kept_indices)
+    kept = sorted((spans[i] for i in kept_indices), key=lambda span: span[0])
+    dropped = [span for i, span in enumerate(spans) if i not in kept_set]
+    return kept, dropped
+
+
+def spans_to_bioul_tags(num_tokens: int, spans: Sequence[LabelledSpan]) -> List[str]:
+    """
+    BIOUL tags of non-overlapping labelled spans (use `flatten_spans` first when they may
+    overlap). `allennlp.data.dataset_readers.dataset_utils.span_utils.bioul_tags_to_spans`
+    decodes them back.
+
+    # Parameters
+
+    num_tokens : `int`
+        The length of the tagged sequence.
+    spans : `Sequence[Tuple[int, int, str]]`
+        (start, end, label) with inclusive ends, as indices into the sequence.
+    """
+    tags = ["O"] * num_tokens
+    for start, end, label in spans:
+        if not 0 <= start <= end < num_tokens:
+            raise ValueError(f"span ({start}, {end}) is outside a sequence of {num_tokens} tokens")
+        if any(tag != "O" for tag in tags[start : end + 1]):
+            raise ValueError(f"span ({start}, {end}, {label}) overlaps another span")
+        if start == end:
+            tags[start] = f"U-{label}"
+        else:
+            tags[start] = f"B-{label}"
+            for position in range(start + 1, end):
+                tags[position] = f"I-{label}"
+            tags[end] = f"L-{label}"
+    return tags
+
+
+def token_character_offsets(tokens: Sequence[str]) -> List[Tuple[int, int]]:
+    """
+    Character offsets of tokens in the text made by joining them with single spaces
+    (`" ".join(tokens)`), as (start, end) with an exclusive end, so that
+    `text[start:end] == token`. Tokens are used as written, whitespace-only tokens included,
+    so readers need not store offsets: the predictor recovers them from `metadata["tokens"]`.
+    """
+    offsets = []
+    position = 0
+    for token in tokens:
+        offsets.append((position, position + len(token)))
+        position += len(token) + 1
+    return offsets

@@ -1,0 +1,102 @@
+"""
+Fields that AllenNLP does not provide: the multi-label token adjacency used as the target of
+multi-head selection relation extraction.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data.fields import Field, SequenceField
+from allennlp.data.vocabulary import Vocabulary
+
+
+class MultiLabelAdjacencyField(Field[torch.Tensor]):
+    """
+    A set of labelled, directed edges between the tokens of a `SequenceField`, where one pair of
+    tokens can carry several labels at once: the target of multi-head selection (Bekoulis et
+    al. 2018, as used by HMTL), in which every (token i, token j, label k) is an independent
+    binary decision.
+
+    `as_tensor` gives a float tensor of shape (num_tokens, num_tokens, num_labels), 1.0 at
+    `[i, j, label_id]` for each edge and 0.0 elsewhere (padding included). The readers put an
+    edge from the last token of a relation's head argument to the last token of its tail
+    argument. Repeated edges are kept once.
+
+    # Parameters
+
+    edges : `Sequence[Tuple[int, int, str]]`
+        (source token index, target token index, label), indices into `sequence_field`.
+    sequence_field : `SequenceField`
+        The sequence whose tokens the edges connect (usually the instance's `TextField`).
+    label_namespace : `str`, optional (default = `"relation_labels"`)
+        The vocabulary namespace of the labels. It ends with "labels", so by default it has no
+        padding or OOV entry and every label id is a real label.
+    """
+
+    __slots__ = ["edges", "sequence_field", "_label_namespace", "_indexed_edges", "_num_labels"]
+
+    def __init__(
+        self,
+        edges: Sequence[Tuple[int, int, str]],
+        sequence_field: SequenceField,
+        label_namespace: str = "relation_labels",
+    ) -> None:
+        self.edges = list(edges)
+        self.sequence_field = sequence_field
+        self._label_namespace = label_namespace
+        self._indexed_edges: Optional[List[Tuple[int, int, int]]] = None
+        self._num_labels: Optional[int] = None
+
+        num_tokens = sequence_field.sequence_length()
+        for source, target, label in self.edges:
+            if not (0 <= source < num_tokens and 0 <= target < num_tokens):
+                raise ConfigurationError(
+                    f"Edge ({source}, {target}, {label!r}) is outside a sequence of "
+                    f"{num_tokens} tokens."
+                )
+            if not isinstance(label, str):
+                raise ConfigurationError(f"Edge labels must be strings, got {label!r}.")
+
+    def count_vocab_items(self, counter: Dict[str, Dict[str, int]]):
+        for _, _, label in self.edges:
+            counter[self._label_namespace][label] += 1
+
+    def index(self, vocab: Vocabulary):
+        self._indexed_edges = [
+            (source, target, vocab.get_token_index(label, self._label_namespace))
+            for source, target, label in self.edges
+        ]
+        self._num_labels = vocab.get_vocab_size(self._label_namespace)
+
+    def get_padding_lengths(self) -> Dict[str, int]:
+        return {"num_tokens": self.sequence_field.sequence_length()}
+
+    def as_tensor(self, padding_lengths: Dict[str, int]) -> torch.Tensor:
+        if self._indexed_edges is None or self._num_labels is None:
+            raise ConfigurationError(
+                "MultiLabelAdjacencyField.as_tensor was called before index(vocab)."
+            )
+        num_tokens = padding_lengths["num_tokens"]
+        # Shape: (num_tokens, num_tokens, num_labels)
+        tensor = torch.zeros(num_tokens, num_tokens, self._num_labels)
+        for source, target, label_id in self._indexed_edges:
+            tensor[source, target, label_id] = 1.0
+        return tensor
+
+    def empty_field(self) -> "MultiLabelAdjacencyField":
+        empty = MultiLabelAdjacencyField(
+            [], self.sequence_field.empty_field(), self._label_namespace
+        )
+        empty._indexed_edges = []
+        empty._num_labels = self._num_labels
+        return empty
+
+    def __len__(self) -> int:
+        return len(self.edges)
+
+    def __str__(self) -> str:
+        return (
+            f"MultiLabelAdjacencyField of {len(self.edges)} edges over "
+            f"{self.sequence_field.sequence_length()} tokens in namespace "
+            f"'{self._label_namespace}'."
+        )
