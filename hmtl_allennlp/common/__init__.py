@@ -1,4 +1,5 @@
 """Constants and small helpers shared by the readers, the model and the predictor."""
+
 from hmtl_allennlp.common.errors import DataFormatError  # noqa: F401
 from hmtl_allennlp.common.spans import (  # noqa: F401
     COREF_MENTION_LABEL,

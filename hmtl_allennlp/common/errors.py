@@ -1,6 +1,7 @@
 """
 The error raised on malformed input data.
 """
+
 from allennlp.common.checks import ConfigurationError
 
 

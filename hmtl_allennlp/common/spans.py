@@ -2,6 +2,7 @@
 Span helpers shared by the readers, the model and the predictor: flattening nested or
 overlapping spans for a tag encoding, BIOUL tags of flat spans, and character offsets of tokens.
 """
+
 from typing import List, Sequence, Tuple, TypeVar
 
 LabelledSpan = Tuple[int, int, str]

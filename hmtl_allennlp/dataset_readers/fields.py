@@ -2,6 +2,7 @@
 Fields that AllenNLP does not provide: the multi-label token adjacency used as the target of
 multi-head selection relation extraction.
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -90,6 +91,9 @@ class MultiLabelAdjacencyField(Field[torch.Tensor]):
         empty._indexed_edges = []
         empty._num_labels = self._num_labels
         return empty
+
+    def human_readable_repr(self) -> List[Tuple[int, int, str]]:
+        return self.edges
 
     def __len__(self) -> int:
         return len(self.edges)

@@ -1,0 +1,238 @@
+import json
+import logging
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+from allennlp.data.dataset_readers.dataset_reader import DatasetReader
+from allennlp.data.token_indexers import TokenIndexer
+
+from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.dataset_readers.document_reader import (
+    Cluster,
+    DocumentText,
+    GoldDocument,
+    GoldDocumentReader,
+    Mention,
+    Relation,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@DatasetReader.register("hmtl_ace05")
+class Ace05Reader(GoldDocumentReader):
+    """
+    Reads ACE05 as the usual preprocessing (DyGIE++, PURE; the 351/80/80 document split)
+    leaves it: DyGIE JSON, one document per line, and with it every corpus in that format
+    (SciERC, LitBank, CoNLL04, Re-DocRED, ...). Each line is an object with `doc_key`,
+    `sentences` (lists of tokens) and optionally, per sentence, `ner` (`[start, end, label]`)
+    and `relations` (`[head_start, head_end, tail_start, tail_end, label]`), and per document
+    `clusters` (lists of `[start, end]`); offsets are document-level token indices with
+    inclusive ends. Other keys are ignored.
+
+    The `task` parameter picks the instances (see `GoldDocumentReader` for their fields):
+
+    - "emd": one per sentence, BIOUL mention `tags` from `ner` (namespace "emd_tags");
+    - "relation": one per sentence, every sentence, with or without relations (leaving out
+      sentences without relations would inflate precision), `relations` as a
+      `MultiLabelAdjacencyField`; `metadata["gold_mentions"]` has the sentence's mentions;
+    - "coref": one per document (or per segment, see `max_document_tokens`), candidate
+      `spans` and their gold cluster `span_labels` from `clusters`.
+
+    Each document is checked: `sentences` must be non-empty lists of strings; `ner` and
+    `relations` must have one list per sentence; spans must lie in their sentence (clusters: in
+    the document) with end >= start; relation arguments must be mentions of their sentence. A
+    violation raises `DataFormatError` naming the file, line and doc_key, or, with
+    `skip_invalid_documents`, skips the document and logs why.
+
+    `file_path` is a file, or a directory whose `*.json` and `*.jsonl` files are all read
+    (walked recursively, in sorted order).
+
+    # Parameters
+
+    task : `str`
+        "emd", "relation" or "coref".
+    token_indexers : `Dict[str, TokenIndexer]`, optional
+        How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
+    max_span_width : `int`, optional (default = `8`)
+        The widest candidate span of coref instances, in tokens.
+    max_document_tokens : `int`, optional (default = `None`)
+        Coref only: split longer documents into segments at sentence boundaries (see
+        `GoldDocumentReader`). `None` keeps documents whole, whatever their memory cost.
+    remove_singleton_clusters : `bool`, optional (default = `True`)
+        Coref only: leave clusters of one mention out of `span_labels` (metadata keeps them).
+    skip_invalid_documents : `bool`, optional (default = `False`)
+        Skip (count and log) malformed documents instead of raising `DataFormatError`.
+    **kwargs
+        Passed to `DatasetReader`.
+
+    Registered as a `DatasetReader` with name "hmtl_ace05".
+    """
+
+    supported_tasks = ("emd", "relation", "coref")
+    data_file_description = "*.json or *.jsonl"
+
+    def __init__(
+        self,
+        task: str,
+        token_indexers: Optional[Dict[str, TokenIndexer]] = None,
+        max_span_width: int = 8,
+        max_document_tokens: Optional[int] = None,
+        remove_singleton_clusters: bool = True,
+        skip_invalid_documents: bool = False,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            task=task,
+            token_indexers=token_indexers,
+            tag_namespace="emd_tags",
+            max_span_width=max_span_width,
+            max_document_tokens=max_document_tokens,
+            remove_singleton_clusters=remove_singleton_clusters,
+            skip_invalid_documents=skip_invalid_documents,
+            **kwargs,
+        )
+
+    def _is_data_file(self, relative_path: str) -> bool:
+        return relative_path.endswith((".json", ".jsonl"))
+
+    def _document_texts(self, path: str) -> Iterator[DocumentText]:
+        found_document = False
+        for line_number, line in self._decoded_lines(path):
+            if line.strip():
+                found_document = True
+                yield DocumentText(path, [(line_number, line)])
+        if not found_document:
+            raise DataFormatError(f"{path}: the file is empty (no JSON document in it).")
+
+    def _parse_document(self, text: DocumentText) -> GoldDocument:
+        ((line_number, line),) = text.lines
+        where = f"{text.path}, line {line_number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataFormatError(f"{where}: invalid JSON ({error}).") from None
+        if not isinstance(data, dict):
+            raise DataFormatError(f"{where}: expected a JSON object, found {type(data).__name__}.")
+        doc_key = data.get("doc_key")
+        if not isinstance(doc_key, str):
+            raise DataFormatError(f"{where}: missing or non-string 'doc_key' ({doc_key!r}).")
+        return _DocumentChecker(f"{where}, doc_key {doc_key!r}", data).document()
+
+
+class _DocumentChecker:
+    """Turns one DyGIE JSON object into a `GoldDocument`, checking everything on the way."""
+
+    def __init__(self, where: str, data: Dict[str, Any]) -> None:
+        self.where = where
+        self.data = data
+
+    def error(self, message: str) -> DataFormatError:
+        return DataFormatError(f"{self.where}: {message}")
+
+    def document(self) -> GoldDocument:
+        sentences = self._sentences()
+        bounds = []
+        position = 0
+        for sentence in sentences:
+            bounds.append((position, position + len(sentence) - 1))
+            position += len(sentence)
+        mentions = self._mentions(bounds) if "ner" in self.data else None
+        relations = self._relations(bounds, mentions) if "relations" in self.data else None
+        clusters = self._clusters(position) if "clusters" in self.data else None
+        return GoldDocument(self.data["doc_key"], sentences, mentions, relations, clusters)
+
+    def _sentences(self) -> List[List[str]]:
+        sentences = self.data.get("sentences")
+        if not isinstance(sentences, list) or not sentences:
+            raise self.error("'sentences' must be a non-empty list of token lists.")
+        for index, sentence in enumerate(sentences):
+            if not isinstance(sentence, list) or not sentence:
+                raise self.error(f"sentence {index} must be a non-empty list of tokens.")
+            if not all(isinstance(token, str) for token in sentence):
+                raise self.error(f"sentence {index} has a token that is not a string.")
+        return sentences
+
+    def _per_sentence(self, key: str, num_sentences: int) -> List[Any]:
+        layer = self.data[key]
+        if not isinstance(layer, list) or len(layer) != num_sentences:
+            found = len(layer) if isinstance(layer, list) else type(layer).__name__
+            raise self.error(
+                f"'{key}' must have one list per sentence: {num_sentences} sentences, "
+                f"{found} '{key}' entries."
+            )
+        for index, entries in enumerate(layer):
+            if not isinstance(entries, list):
+                raise self.error(f"'{key}' of sentence {index} is not a list.")
+        return layer
+
+    def _check_span(
+        self, start: Any, end: Any, low: int, high: int, what: str, scope: str
+    ) -> Tuple[int, int]:
+        if not (isinstance(start, int) and isinstance(end, int)):
+            raise self.error(f"{what} has non-integer offsets.")
+        if end < start:
+            raise self.error(f"{what} ends before it starts.")
+        if start < low or end > high:
+            raise self.error(f"{what} is outside its {scope} (tokens {low}-{high}).")
+        return start, end
+
+    def _mentions(self, bounds: List[Tuple[int, int]]) -> List[List[Mention]]:
+        layer = self._per_sentence("ner", len(bounds))
+        mentions = []
+        for index, (entries, (low, high)) in enumerate(zip(layer, bounds)):
+            sentence_mentions = []
+            for entry in entries:
+                what = f"mention {entry!r} of sentence {index}"
+                if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], str)):
+                    raise self.error(f"{what} is not [start, end, label].")
+                start, end = self._check_span(entry[0], entry[1], low, high, what, "sentence")
+                sentence_mentions.append((start, end, entry[2]))
+            mentions.append(sentence_mentions)
+        return mentions
+
+    def _relations(
+        self, bounds: List[Tuple[int, int]], mentions: Optional[List[List[Mention]]]
+    ) -> List[List[Relation]]:
+        layer = self._per_sentence("relations", len(bounds))
+        relations = []
+        for index, (entries, (low, high)) in enumerate(zip(layer, bounds)):
+            mention_spans: Set[Tuple[int, int]] = (
+                {(start, end) for start, end, _ in mentions[index]} if mentions else set()
+            )
+            sentence_relations = []
+            for entry in entries:
+                what = f"relation {entry!r} of sentence {index}"
+                if not (isinstance(entry, list) and len(entry) == 5 and isinstance(entry[4], str)):
+                    raise self.error(
+                        f"{what} is not [head_start, head_end, tail_start, tail_end, label]."
+                    )
+                head = self._check_span(entry[0], entry[1], low, high, f"{what}: head", "sentence")
+                tail = self._check_span(entry[2], entry[3], low, high, f"{what}: tail", "sentence")
+                for role, argument in (("head", head), ("tail", tail)):
+                    if argument not in mention_spans:
+                        raise self.error(
+                            f"{what}: its {role} argument {list(argument)} is not a mention "
+                            f"('ner' entry) of the sentence."
+                        )
+                sentence_relations.append((*head, *tail, entry[4]))
+            relations.append(sentence_relations)
+        return relations
+
+    def _clusters(self, num_tokens: int) -> List[Cluster]:
+        layer = self.data["clusters"]
+        if not isinstance(layer, list):
+            raise self.error("'clusters' must be a list of clusters.")
+        clusters = []
+        for index, entries in enumerate(layer):
+            if not isinstance(entries, list) or not entries:
+                raise self.error(f"cluster {index} must be a non-empty list of [start, end].")
+            cluster = []
+            for entry in entries:
+                what = f"mention {entry!r} of cluster {index}"
+                if not (isinstance(entry, list) and len(entry) == 2):
+                    raise self.error(f"{what} is not [start, end].")
+                cluster.append(
+                    self._check_span(entry[0], entry[1], 0, num_tokens - 1, what, "document")
+                )
+            clusters.append(cluster)
+        return clusters

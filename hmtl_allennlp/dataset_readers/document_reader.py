@@ -1,0 +1,563 @@
+"""
+What the OntoNotes and DyGIE JSON readers share: the gold document they parse a file into, and
+the making of sentence-level (ner, emd, relation) and document-level (coref) instances from it,
+with the gold annotations kept whole in `metadata`.
+"""
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.common.file_utils import cached_path
+from allennlp.data.dataset_readers.dataset_reader import DatasetReader
+from allennlp.data.fields import Field, MetadataField, SequenceLabelField, TextField
+from allennlp.data.instance import Instance
+from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
+from allennlp.data.tokenizers import Token
+from allennlp_models.coref.util import make_coref_instance
+
+from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.common.spans import COREF_MENTION_LABEL, flatten_spans, spans_to_bioul_tags
+from hmtl_allennlp.dataset_readers.fields import MultiLabelAdjacencyField
+
+logger = logging.getLogger(__name__)
+
+Mention = Tuple[int, int, str]
+Relation = Tuple[int, int, int, int, str]
+Cluster = List[Tuple[int, int]]
+
+TAG_TASKS = ("ner", "emd")
+SENTENCE_TASKS = ("ner", "emd", "relation")
+DOCUMENT_TASKS = ("coref",)
+
+
+@dataclass
+class GoldDocument:
+    """
+    One document as the file has it. Offsets are document-level token indices with inclusive
+    ends. An annotation layer the file does not have is `None` (an empty list means the file has
+    the layer and it is empty).
+
+    # Parameters
+
+    doc_key : `str`
+        The document's identifier.
+    sentences : `List[List[str]]`
+        The tokens of each sentence, as written.
+    mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
+        The labelled spans of each sentence (NER spans or entity mentions).
+    relations : `List[List[Tuple[int, int, int, int, str]]]`, optional (default = `None`)
+        The relations of each sentence, (head_start, head_end, tail_start, tail_end, label).
+    clusters : `List[List[Tuple[int, int]]]`, optional (default = `None`)
+        The coreference clusters of the document.
+    """
+
+    doc_key: str
+    sentences: List[List[str]]
+    mentions: Optional[List[List[Mention]]] = None
+    relations: Optional[List[List[Relation]]] = None
+    clusters: Optional[List[Cluster]] = None
+
+    def sentence_offsets(self) -> List[int]:
+        """The document-level index of the first token of each sentence."""
+        offsets = []
+        position = 0
+        for sentence in self.sentences:
+            offsets.append(position)
+            position += len(sentence)
+        return offsets
+
+
+@dataclass
+class DocumentText:
+    """
+    The raw lines of one document of a file, not parsed yet, so that a worker skips parsing the
+    documents of other workers' shards.
+    """
+
+    path: str
+    lines: List[Tuple[int, str]]
+    """(1-based line number, line text without its line break)"""
+
+
+class _FileStatistics:
+    """What one file gave, and what the model-side encodings could not represent."""
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+        self.skipped_reasons: List[str] = []
+
+    def log(self, path: str, task: str, max_span_width: int) -> None:
+        counts = self.counts
+        parts = [f"{counts['documents']} documents, {counts['instances']} {task} instances"]
+        if self.skipped_reasons:
+            parts.append(f"{len(self.skipped_reasons)} invalid documents skipped")
+        if task in TAG_TASKS:
+            parts.append(
+                f"{counts['tag_spans_dropped']} of {counts['tag_spans']} gold spans cannot be "
+                "represented in BIOUL tags (nested, overlapping or repeated; flattened by keeping "
+                "the longest outer span, ties -> earliest start): they stay in metadata "
+                "gold_mentions and count as missed"
+            )
+        if task == "relation":
+            parts.append(
+                f"{counts['relations_merged']} of {counts['relations']} gold relations share "
+                "(last head token, last tail token, label) with another one and are merged in "
+                "the adjacency target"
+            )
+        if task == "coref":
+            parts.append(
+                f"{counts['cluster_mentions_not_candidates']} of {counts['cluster_mentions']} "
+                "gold cluster mentions are not candidate spans (they cross a sentence boundary "
+                f"or are wider than {max_span_width} tokens) and cannot be predicted"
+            )
+            if counts["segmented_documents"]:
+                parts.append(
+                    f"{counts['segmented_documents']} documents split into "
+                    f"{counts['segments']} segments; {counts['links_lost']} of "
+                    f"{counts['links']} coreference links (MUC links) cross segments and are "
+                    f"lost, {counts['mentions_lost']} mentions left their cluster"
+                )
+        logger.info("Read %s: %s.", path, "; ".join(parts))
+        if self.skipped_reasons:
+            logger.warning(
+                "Skipped %d invalid documents of %s:\n%s",
+                len(self.skipped_reasons),
+                path,
+                "\n".join(self.skipped_reasons),
+            )
+
+
+class GoldDocumentReader(DatasetReader):
+    """
+    The base of the HMTL readers: a subclass splits a file into documents (`_document_texts`)
+    and parses one (`_parse_document`); this class shards the documents across workers, makes
+    the instances of the reader's `task`, and logs what each file gave.
+
+    Every instance has `tokens` (a `TextField` of the tokens as written), `task` (a
+    `MetadataField` with the task name) and `metadata`, a `MetadataField` of a dict with
+    `doc_key`, `sentence_index` (`None` for coref), `tokens`, `token_offset` (document-level
+    index of the instance's first token), `sentence_lengths`, and the gold annotations of the
+    instance's text exactly as the file has them, in document-level token offsets with inclusive
+    ends: `gold_mentions` (start, end, label), `gold_relations` (head_start, head_end,
+    tail_start, tail_end, label) and `gold_clusters` (lists of (start, end)). Character offsets
+    of the tokens, joined by single spaces, come from
+    `hmtl_allennlp.common.spans.token_character_offsets(metadata["tokens"])`.
+
+    Task fields, present when the file has the annotation layer:
+
+    - ner / emd (one instance per sentence): `tags`, a `SequenceLabelField` of BIOUL tags in
+      `tag_namespace`. Nested, overlapping or repeated spans cannot all be tagged: spans are
+      taken from the longest to the shortest (ties: earliest start, then file order) and a span
+      overlapping one already taken is dropped from the tags (it stays in `gold_mentions`, so
+      evaluation counts it as missed). Each file's count of dropped spans is logged.
+    - relation (one instance per sentence, sentences without relations included):
+      `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
+      argument to the last token of the tail argument, in namespace "relation_labels".
+      `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments.
+    - coref (one instance per document, or per segment, see `max_document_tokens`): `spans`, the
+      candidate spans (within a sentence, at most `max_span_width` tokens), and `span_labels`,
+      the gold cluster id of each candidate or -1, as made by
+      `allennlp_models.coref.util.make_coref_instance`. `gold_mentions` holds the mentions of
+      the document (for data without typed mentions, the mentions of its clusters, labelled
+      "mention").
+
+    # Parameters
+
+    task : `str`
+        Which instances to make; the subclass says which tasks it supports.
+    token_indexers : `Dict[str, TokenIndexer]`, optional
+        How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
+    tag_namespace : `str`, optional (default = `"tags"`)
+        The label namespace of `tags`.
+    max_span_width : `int`, optional (default = `8`)
+        The widest candidate span of coref instances, in tokens.
+    max_document_tokens : `int`, optional (default = `None`)
+        Coref instances only. A document longer than this is split, at sentence boundaries, into
+        segments of at most this many tokens (a single longer sentence makes a segment of its
+        own), each a separate instance whose gold clusters are restricted to it (mentions
+        outside it dropped, clusters left with one mention dropped unless the file had them as
+        singletons); the links lost are counted and logged. `None` keeps every document whole:
+        the coreference model's memory grows with the number of candidate spans (about
+        `max_span_width` per token) times the antecedents each keeps, so very long documents
+        may need this on a small machine.
+    remove_singleton_clusters : `bool`, optional (default = `True`)
+        Coref instances only: whether clusters of one mention are left out of `span_labels`
+        (as in Lee et al. 2017). `gold_clusters` in metadata always keeps them.
+    skip_invalid_documents : `bool`, optional (default = `False`)
+        When `True`, a malformed document is skipped (each one is counted and logged with the
+        reason) instead of raising `DataFormatError`. Problems of a whole file (missing, empty,
+        not UTF-8) always raise.
+    **kwargs
+        Passed to `DatasetReader` (e.g. `max_instances`). Reading is sharded by document across
+        distributed workers and data loader workers.
+    """
+
+    supported_tasks: Tuple[str, ...] = ()
+    data_file_description = "data"
+
+    def __init__(
+        self,
+        task: str,
+        token_indexers: Optional[Dict[str, TokenIndexer]] = None,
+        tag_namespace: str = "tags",
+        max_span_width: int = 8,
+        max_document_tokens: Optional[int] = None,
+        remove_singleton_clusters: bool = True,
+        skip_invalid_documents: bool = False,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
+        )
+        if task not in self.supported_tasks:
+            raise ConfigurationError(
+                f"{type(self).__name__} makes instances for the tasks "
+                f"{', '.join(self.supported_tasks)}; got task {task!r}."
+            )
+        if max_span_width < 1:
+            raise ConfigurationError(f"max_span_width must be at least 1, got {max_span_width}.")
+        if max_document_tokens is not None and max_document_tokens < 1:
+            raise ConfigurationError(
+                f"max_document_tokens must be at least 1 or None, got {max_document_tokens}."
+            )
+        self.task = task
+        self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
+        self._tag_namespace = tag_namespace
+        self._max_span_width = max_span_width
+        self._max_document_tokens = max_document_tokens
+        self._remove_singleton_clusters = remove_singleton_clusters
+        self._skip_invalid_documents = skip_invalid_documents
+
+    # Reading files.
+
+    def _read(self, file_path: str) -> Iterator[Instance]:
+        paths = self._data_files(str(file_path))
+        documents = (text for path in paths for text in self._document_texts(path))
+        statistics: Optional[_FileStatistics] = None
+        current_path: Optional[str] = None
+        for text in self.shard_iterable(documents):
+            if text.path != current_path:
+                if statistics is not None:
+                    statistics.log(current_path, self.task, self._max_span_width)
+                statistics, current_path = _FileStatistics(), text.path
+            try:
+                document = self._parse_document(text)
+            except DataFormatError as error:
+                if not self._skip_invalid_documents:
+                    raise
+                statistics.skipped_reasons.append(str(error))
+                continue
+            statistics.counts["documents"] += 1
+            for instance in self._document_instances(document, statistics):
+                statistics.counts["instances"] += 1
+                yield instance
+        if statistics is not None:
+            statistics.log(current_path, self.task, self._max_span_width)
+
+    def read_documents(self, file_path: str) -> Iterator[GoldDocument]:
+        """
+        The gold documents at `file_path`, parsed and checked as for `read` but without making
+        instances and without sharding (e.g. to write or score the gold annotations).
+        Malformed documents raise `DataFormatError`, or are skipped (with a warning) when
+        `skip_invalid_documents` is set.
+        """
+        for path in self._data_files(str(file_path)):
+            for text in self._document_texts(path):
+                try:
+                    yield self._parse_document(text)
+                except DataFormatError as error:
+                    if not self._skip_invalid_documents:
+                        raise
+                    logger.warning("Skipped an invalid document: %s", error)
+
+    def _data_files(self, file_path: str) -> List[str]:
+        """The data files at `file_path` (a file, or a directory walked recursively, sorted)."""
+        if "://" in file_path:
+            file_path = cached_path(file_path)
+        if not os.path.exists(file_path):
+            raise DataFormatError(f"{file_path}: no such file or directory.")
+        if not os.path.isdir(file_path):
+            return [file_path]
+        paths = []
+        for root, directories, files in os.walk(file_path):
+            directories.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                if self._is_data_file(os.path.relpath(path, file_path)):
+                    paths.append(path)
+        if not paths:
+            raise DataFormatError(
+                f"{file_path}: the directory holds no {self.data_file_description} file."
+            )
+        return paths
+
+    def _is_data_file(self, relative_path: str) -> bool:
+        """Whether a file found when walking a directory is one to read."""
+        raise NotImplementedError
+
+    def _document_texts(self, path: str) -> Iterator[DocumentText]:
+        """The documents of a file, not parsed yet; raises `DataFormatError` on an empty file."""
+        raise NotImplementedError
+
+    def _parse_document(self, text: DocumentText) -> GoldDocument:
+        """Parses and checks one document; raises `DataFormatError` when it is malformed."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _decoded_lines(path: str) -> Iterator[Tuple[int, str]]:
+        """(1-based line number, text without line break) of a UTF-8 file; checks the encoding."""
+        with open(path, "rb") as data_file:
+            for line_number, raw_line in enumerate(data_file, start=1):
+                try:
+                    line = raw_line.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise DataFormatError(
+                        f"{path}, line {line_number}: the file is not valid UTF-8 ({error})."
+                    ) from None
+                if line_number == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                yield line_number, line.rstrip("\r\n")
+
+    # Making instances.
+
+    def document_to_instances(self, document: GoldDocument) -> Iterator[Instance]:
+        """
+        All instances of the reader's task from one document: one per sentence for sentence
+        tasks; for coref one per document, or per segment when the document is longer than
+        `max_document_tokens`.
+        """
+        yield from self._document_instances(document, _FileStatistics())
+
+    def text_to_instance(  # type: ignore
+        self, document: GoldDocument, sentence_index: Optional[int] = None
+    ) -> Instance:
+        """
+        The instance of the reader's task for sentence `sentence_index` of `document` (sentence
+        tasks), or for the whole `document` (coref; `max_document_tokens` does not apply).
+        """
+        statistics = _FileStatistics()
+        if self.task in SENTENCE_TASKS:
+            if sentence_index is None:
+                raise ConfigurationError(f"Task {self.task!r} needs a sentence_index.")
+            return self._sentence_instance(document, sentence_index, statistics)
+        return self._coref_instance(
+            document, 0, len(document.sentences), document.clusters, statistics
+        )
+
+    def _document_instances(
+        self, document: GoldDocument, statistics: _FileStatistics
+    ) -> Iterator[Instance]:
+        if self.task in SENTENCE_TASKS:
+            for sentence_index in range(len(document.sentences)):
+                yield self._sentence_instance(document, sentence_index, statistics)
+            return
+        segments = self._segments([len(sentence) for sentence in document.sentences])
+        if len(segments) == 1:
+            yield self._coref_instance(
+                document, 0, len(document.sentences), document.clusters, statistics
+            )
+            return
+        statistics.counts["segmented_documents"] += 1
+        statistics.counts["segments"] += len(segments)
+        offsets = document.sentence_offsets() + [sum(map(len, document.sentences))]
+        segment_clusters = []
+        for first, stop in segments:
+            segment_clusters.append(
+                self._restrict_clusters(document.clusters, offsets[first], offsets[stop] - 1)
+                if document.clusters is not None
+                else None
+            )
+        if document.clusters is not None:
+            links_before = sum(len(cluster) - 1 for cluster in document.clusters)
+            links_after = sum(
+                len(cluster) - 1 for clusters in segment_clusters for cluster in clusters
+            )
+            mentions_after = sum(
+                len(cluster) for clusters in segment_clusters for cluster in clusters
+            )
+            statistics.counts["links"] += links_before
+            statistics.counts["links_lost"] += links_before - links_after
+            statistics.counts["mentions_lost"] += (
+                sum(len(cluster) for cluster in document.clusters) - mentions_after
+            )
+        for (first, stop), clusters in zip(segments, segment_clusters):
+            yield self._coref_instance(document, first, stop, clusters, statistics)
+
+    def _segments(self, sentence_lengths: List[int]) -> List[Tuple[int, int]]:
+        """[first, stop) sentence ranges of at most `max_document_tokens` tokens each."""
+        if self._max_document_tokens is None:
+            return [(0, len(sentence_lengths))]
+        segments = []
+        first = 0
+        num_tokens = 0
+        for index, length in enumerate(sentence_lengths):
+            if index > first and num_tokens + length > self._max_document_tokens:
+                segments.append((first, index))
+                first, num_tokens = index, 0
+            num_tokens += length
+        segments.append((first, len(sentence_lengths)))
+        return segments
+
+    @staticmethod
+    def _restrict_clusters(clusters: List[Cluster], start: int, end: int) -> List[Cluster]:
+        """The parts of `clusters` inside tokens start..end (inclusive) that still link mentions."""
+        restricted = []
+        for cluster in clusters:
+            inside = [mention for mention in cluster if start <= mention[0] and mention[1] <= end]
+            if len(inside) > 1 or (len(inside) == 1 and len(cluster) == 1):
+                restricted.append(inside)
+        return restricted
+
+    def _metadata(
+        self,
+        document: GoldDocument,
+        sentence_index: Optional[int],
+        tokens: List[str],
+        token_offset: int,
+        sentence_lengths: List[int],
+        gold_mentions: List[Mention],
+        gold_relations: List[Relation],
+        gold_clusters: List[Cluster],
+    ) -> MetadataField:
+        metadata: Dict[str, Any] = {
+            "doc_key": document.doc_key,
+            "sentence_index": sentence_index,
+            "tokens": tokens,
+            "token_offset": token_offset,
+            "sentence_lengths": sentence_lengths,
+            "gold_mentions": gold_mentions,
+            "gold_relations": gold_relations,
+            "gold_clusters": gold_clusters,
+        }
+        return MetadataField(metadata)
+
+    def _sentence_instance(
+        self, document: GoldDocument, sentence_index: int, statistics: _FileStatistics
+    ) -> Instance:
+        words = document.sentences[sentence_index]
+        token_offset = sum(len(sentence) for sentence in document.sentences[:sentence_index])
+        text_field = TextField([Token(word) for word in words], self._token_indexers)
+        mentions = list(document.mentions[sentence_index]) if document.mentions is not None else []
+        relations = (
+            list(document.relations[sentence_index])
+            if document.relations is not None and self.task == "relation"
+            else []
+        )
+        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(self.task)}
+        if self.task in TAG_TASKS and document.mentions is not None:
+            local_mentions = [
+                (start - token_offset, end - token_offset, label) for start, end, label in mentions
+            ]
+            kept, dropped = flatten_spans(local_mentions)
+            statistics.counts["tag_spans"] += len(local_mentions)
+            statistics.counts["tag_spans_dropped"] += len(dropped)
+            fields["tags"] = SequenceLabelField(
+                spans_to_bioul_tags(len(words), kept), text_field, self._tag_namespace
+            )
+        if self.task == "relation" and document.relations is not None:
+            edges = [
+                (head_end - token_offset, tail_end - token_offset, label)
+                for _, head_end, _, tail_end, label in relations
+            ]
+            statistics.counts["relations"] += len(edges)
+            statistics.counts["relations_merged"] += len(edges) - len(set(edges))
+            fields["relations"] = MultiLabelAdjacencyField(edges, text_field)
+        fields["metadata"] = self._metadata(
+            document,
+            sentence_index,
+            list(words),
+            token_offset,
+            [len(words)],
+            mentions,
+            relations,
+            [],
+        )
+        return Instance(fields)
+
+    def _coref_instance(
+        self,
+        document: GoldDocument,
+        first_sentence: int,
+        stop_sentence: int,
+        clusters: Optional[List[Cluster]],
+        statistics: _FileStatistics,
+    ) -> Instance:
+        sentences = document.sentences[first_sentence:stop_sentence]
+        token_offset = sum(len(sentence) for sentence in document.sentences[:first_sentence])
+        local_clusters = (
+            [
+                [(start - token_offset, end - token_offset) for start, end in cluster]
+                for cluster in clusters
+            ]
+            if clusters is not None
+            else None
+        )
+        if local_clusters is not None:
+            self._count_non_candidates(local_clusters, sentences, statistics)
+        coref_instance = make_coref_instance(
+            sentences,
+            self._token_indexers,
+            self._max_span_width,
+            gold_clusters=local_clusters,
+            remove_singleton_clusters=self._remove_singleton_clusters,
+        )
+        text_field = coref_instance.fields["text"]
+        # make_coref_instance rewrites the OntoNotes escapes "/." and "/?"; every task keeps the
+        # tokens as written, so that all tasks see the same text.
+        words = [word for sentence in sentences for word in sentence]
+        text_field.tokens = [Token(word) for word in words]
+
+        if document.mentions is not None:
+            gold_mentions = [
+                mention
+                for sentence_mentions in document.mentions[first_sentence:stop_sentence]
+                for mention in sentence_mentions
+            ]
+        else:
+            gold_mentions = sorted(
+                {
+                    (start, end, COREF_MENTION_LABEL)
+                    for cluster in clusters or []
+                    for start, end in cluster
+                }
+            )
+        fields: Dict[str, Field] = {
+            "tokens": text_field,
+            "task": MetadataField(self.task),
+            "spans": coref_instance.fields["spans"],
+        }
+        if "span_labels" in coref_instance.fields:
+            fields["span_labels"] = coref_instance.fields["span_labels"]
+        fields["metadata"] = self._metadata(
+            document,
+            None,
+            words,
+            token_offset,
+            [len(sentence) for sentence in sentences],
+            gold_mentions,
+            [],
+            [list(cluster) for cluster in clusters] if clusters is not None else [],
+        )
+        return Instance(fields)
+
+    def _count_non_candidates(
+        self,
+        local_clusters: List[Cluster],
+        sentences: Sequence[List[str]],
+        statistics: _FileStatistics,
+    ) -> None:
+        sentence_of_token = [
+            index for index, sentence in enumerate(sentences) for _ in range(len(sentence))
+        ]
+        for cluster in local_clusters:
+            for start, end in cluster:
+                statistics.counts["cluster_mentions"] += 1
+                if (
+                    end - start + 1 > self._max_span_width
+                    or sentence_of_token[start] != sentence_of_token[end]
+                ):
+                    statistics.counts["cluster_mentions_not_candidates"] += 1

@@ -1,0 +1,174 @@
+import json
+import logging
+
+import pytest
+import torch
+from allennlp.common.util import ensure_list
+from allennlp.data import Batch, Vocabulary
+from allennlp.data.dataset_readers import MultiTaskDatasetReader
+from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
+from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenCharactersIndexer
+
+from hmtl_allennlp.common.spans import flatten_spans
+from hmtl_allennlp.dataset_readers import Ace05Reader, GoldDocument
+
+
+def _documents(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _sentence_instances(instances):
+    return {(i["metadata"]["doc_key"], i["metadata"]["sentence_index"]): i for i in instances}
+
+
+@pytest.mark.parametrize("corpus", ["redocred", "litbank"])
+def test_emd_keeps_every_mention_and_tags_decode_to_the_representable_ones(data_dir, corpus):
+    path = data_dir / f"{corpus}_sample.jsonl"
+    instances = _sentence_instances(Ace05Reader(task="emd").read(path))
+    documents = _documents(path)
+    assert len(instances) == sum(len(document["sentences"]) for document in documents)
+    dropped_total = 0
+    for document in documents:
+        offset = 0
+        for index, sentence in enumerate(document["sentences"]):
+            instance = instances[(document["doc_key"], index)]
+            metadata = instance["metadata"].metadata
+            assert instance["task"].metadata == "emd"
+            assert metadata["tokens"] == sentence
+            assert metadata["token_offset"] == offset
+            assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
+            local = [(s - offset, e - offset, label) for s, e, label in metadata["gold_mentions"]]
+            kept, dropped = flatten_spans(local)
+            dropped_total += len(dropped)
+            decoded = [
+                (s, e, label) for label, (s, e) in bioul_tags_to_spans(instance["tags"].labels)
+            ]
+            assert sorted(decoded) == sorted(kept)
+            offset += len(sentence)
+    if corpus == "litbank":
+        # LitBank has nested mentions: the tags miss some of them, the metadata keeps them all.
+        assert dropped_total > 0
+
+
+def test_emd_logs_how_many_mentions_the_tags_cannot_represent(data_dir, caplog):
+    with caplog.at_level(logging.INFO):
+        ensure_list(Ace05Reader(task="emd").read(data_dir / "litbank_sample.jsonl"))
+    assert "gold spans cannot be represented in BIOUL tags" in caplog.text
+    assert "keeping the longest outer span, ties -> earliest start" in caplog.text
+
+
+def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_dir):
+    path = data_dir / "redocred_sample.jsonl"
+    instances = ensure_list(Ace05Reader(task="relation").read(path))
+    documents = _documents(path)
+    assert len(instances) == sum(len(document["sentences"]) for document in documents)
+    assert any(not i["metadata"]["gold_relations"] for i in instances)
+    by_key = _sentence_instances(instances)
+    vocab = Vocabulary.from_instances(instances)
+    for document in documents:
+        for index, relations in enumerate(document["relations"]):
+            instance = by_key[(document["doc_key"], index)]
+            metadata = instance["metadata"].metadata
+            assert metadata["gold_relations"] == [tuple(r) for r in relations]
+            assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
+            instance.index_fields(vocab)
+            target = instance["relations"].as_tensor(instance["relations"].get_padding_lengths())
+            offset = metadata["token_offset"]
+            expected = torch.zeros_like(target)
+            for _, head_end, _, tail_end, label in relations:
+                label_id = vocab.get_token_index(label, "relation_labels")
+                expected[head_end - offset, tail_end - offset, label_id] = 1.0
+            assert torch.equal(target, expected)
+
+
+def test_coref_instances_keep_clusters_and_label_candidate_spans(data_dir):
+    path = data_dir / "litbank_sample.jsonl"
+    (document,) = _documents(path)
+    (instance,) = Ace05Reader(task="coref").read(path)
+    metadata = instance["metadata"].metadata
+    assert metadata["gold_clusters"] == [
+        [tuple(m) for m in cluster] for cluster in document["clusters"]
+    ]
+    assert metadata["gold_mentions"] == [tuple(m) for sentence in document["ner"] for m in sentence]
+    assert metadata["tokens"] == [token for sentence in document["sentences"] for token in sentence]
+    spans = [(span.span_start, span.span_end) for span in instance["spans"].field_list]
+    labels = dict(zip(spans, instance["span_labels"].labels))
+    non_singletons = [c for c in metadata["gold_clusters"] if len(c) > 1]
+    for cluster in metadata["gold_clusters"]:
+        cluster_labels = {labels[tuple(m)] for m in cluster if tuple(m) in labels}
+        if len(cluster) == 1:
+            assert cluster_labels <= {-1}
+        else:
+            assert len(cluster_labels) == 1 and -1 not in cluster_labels
+    assert len({label for label in labels.values() if label != -1}) == len(non_singletons)
+
+
+def test_max_span_width_bounds_candidates(data_dir):
+    (instance,) = Ace05Reader(task="coref", max_span_width=3).read(
+        data_dir / "litbank_sample.jsonl"
+    )
+    widths = {span.span_end - span.span_start + 1 for span in instance["spans"].field_list}
+    assert max(widths) == 3
+
+
+def test_whitespace_tokens_survive_indexing(data_dir, tmp_path):
+    indexers = {"tokens": SingleIdTokenIndexer(), "characters": TokenCharactersIndexer()}
+    instances = ensure_list(
+        Ace05Reader(task="emd", token_indexers=indexers).read(data_dir / "redocred_sample.jsonl")
+    )
+    with_space = [i for i in instances if "\u00a0" in i["metadata"]["tokens"]]
+    assert with_space
+    vocab = Vocabulary.from_instances(instances)
+    vocab.save_to_files(tmp_path / "vocab")
+    vocab = Vocabulary.from_files(tmp_path / "vocab")
+    space_id = vocab.get_token_index("\u00a0", "tokens")
+    assert space_id != vocab.get_token_index(vocab._oov_token, "tokens")
+    batch = Batch(with_space[:1])
+    batch.index_instances(vocab)
+    tensors = batch.as_tensor_dict()["tokens"]
+    position = with_space[0]["metadata"]["tokens"].index("\u00a0")
+    assert tensors["tokens"]["tokens"][0, position] == space_id
+    characters = tensors["characters"]["token_characters"][0, position]
+    assert characters[0] == vocab.get_token_index("\u00a0", "token_characters")
+    assert characters[0] != 1 and characters[1:].sum() == 0
+
+
+def test_skip_invalid_documents_counts_and_logs_them(malformed_dir, caplog):
+    path = malformed_dir / "relation_argument_not_mention.jsonl"
+    with caplog.at_level(logging.INFO):
+        instances = ensure_list(
+            Ace05Reader(task="relation", skip_invalid_documents=True).read(path)
+        )
+    assert {i["metadata"]["doc_key"] for i in instances} == {"good_doc"}
+    assert "1 invalid documents skipped" in caplog.text
+    assert "Skipped 1 invalid documents" in caplog.text and "is not a mention" in caplog.text
+
+
+def test_text_to_instance_and_missing_layers():
+    document = GoldDocument("doc", [["Ada", "met", "Bob"], ["Bye"]], mentions=[[(0, 0, "PER")], []])
+    emd = Ace05Reader(task="emd").text_to_instance(document, sentence_index=0)
+    assert emd["tags"].labels == ["U-PER", "O", "O"]
+    relation = Ace05Reader(task="relation").text_to_instance(document, sentence_index=1)
+    assert "relations" not in relation.fields
+    assert relation["metadata"]["token_offset"] == 3
+    coref = Ace05Reader(task="coref").text_to_instance(document)
+    assert "span_labels" not in coref.fields and coref["metadata"]["gold_clusters"] == []
+
+
+def test_works_inside_the_multitask_reader(data_dir):
+    reader = MultiTaskDatasetReader(
+        {"emd": Ace05Reader(task="emd"), "relation": Ace05Reader(task="relation")}
+    )
+    path = str(data_dir / "redocred_sample.jsonl")
+    for task in ("emd", "relation"):
+        instances = ensure_list(reader.read(path, force_task=task))
+        assert instances and {i["task"].metadata for i in instances} == {task}
+
+
+def test_reads_every_json_file_of_a_directory(data_dir, tmp_path):
+    for name in ("redocred_sample.jsonl", "litbank_sample.jsonl"):
+        (tmp_path / "nested").mkdir(exist_ok=True)
+        (tmp_path / "nested" / name).write_bytes((data_dir / name).read_bytes())
+    (tmp_path / "README.txt").write_text("not data")
+    instances = ensure_list(Ace05Reader(task="coref").read(tmp_path))
+    assert len(instances) == 5

@@ -1,0 +1,291 @@
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import torch
+
+from allennlp.common import Lazy, Params
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Vocabulary
+from allennlp.data.dataset_readers.dataset_utils import enumerate_spans
+from allennlp.models.heads import Head
+from allennlp.modules import FeedForward
+
+from hmtl_allennlp.modules.heads.coref import CoreferenceHead
+
+INPUT_DIM = 6
+EMBEDDING_DIM = 4
+MAX_SPAN_WIDTH = 3
+
+# Two sentences of 5 tokens (floor(0.4 * 10) = 4 spans kept by default), two clusters of two
+# mentions each, across the sentences.
+TOY_DOCUMENT = {"sentence_lengths": [5, 5], "gold_clusters": [[(0, 0), (6, 7)], [(2, 3), (9, 9)]]}
+
+
+def make_head(**kwargs) -> CoreferenceHead:
+    torch.manual_seed(0)
+    settings = {"feature_size": 3, "max_span_width": MAX_SPAN_WIDTH, "lexical_dropout": 0.0}
+    settings.update(kwargs)
+    return CoreferenceHead(
+        Vocabulary(), input_dim=INPUT_DIM, embedding_dim=EMBEDDING_DIM, **settings
+    )
+
+
+def make_batch(documents: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """
+    Tensors as the model hands them to the head. Each document: `sentence_lengths`,
+    `gold_clusters` (document-level offsets), optional `token_offset` and `seed` (its token
+    features, the same alone or in a batch) and `no_spans` (a document without candidates).
+    Spans are padded with -1 and span labels with 0, as ListField[SpanField] and
+    SequenceLabelField pad them.
+    """
+    lengths = [sum(document["sentence_lengths"]) for document in documents]
+    max_length = max(lengths)
+    batch_size = len(documents)
+    encoded_text = torch.zeros(batch_size, max_length, INPUT_DIM)
+    embedded_text = torch.zeros(batch_size, max_length, EMBEDDING_DIM)
+    mask = torch.zeros(batch_size, max_length, dtype=torch.bool)
+    all_spans: List[List[Tuple[int, int]]] = []
+    all_labels: List[List[int]] = []
+    metadata = []
+    for index, (document, length) in enumerate(zip(documents, lengths)):
+        token_offset = document.get("token_offset", 0)
+        generator = torch.Generator().manual_seed(document.get("seed", index))
+        encoded_text[index, :length] = torch.randn(length, INPUT_DIM, generator=generator)
+        embedded_text[index, :length] = torch.randn(length, EMBEDDING_DIM, generator=generator)
+        mask[index, :length] = True
+        cluster_ids = {
+            (start - token_offset, end - token_offset): cluster_id
+            for cluster_id, cluster in enumerate(document["gold_clusters"])
+            for start, end in cluster
+        }
+        spans: List[Tuple[int, int]] = []
+        sentence_start = 0
+        for sentence_length in document["sentence_lengths"]:
+            spans.extend(
+                enumerate_spans(
+                    ["w"] * sentence_length, offset=sentence_start, max_span_width=MAX_SPAN_WIDTH
+                )
+            )
+            sentence_start += sentence_length
+        if document.get("no_spans"):
+            spans = []
+        all_spans.append(spans)
+        all_labels.append([cluster_ids.get(span, -1) for span in spans])
+        metadata.append(
+            {
+                "doc_key": f"doc{index}",
+                "sentence_index": None,
+                "tokens": ["w"] * length,
+                "token_offset": token_offset,
+                "sentence_lengths": document["sentence_lengths"],
+                "gold_mentions": [],
+                "gold_relations": [],
+                "gold_clusters": document["gold_clusters"],
+            }
+        )
+    num_spans = max(1, max(len(spans) for spans in all_spans))
+    span_tensor = torch.full((batch_size, num_spans, 2), -1, dtype=torch.long)
+    label_tensor = torch.zeros(batch_size, num_spans, dtype=torch.long)
+    for index, (spans, labels) in enumerate(zip(all_spans, all_labels)):
+        if spans:
+            span_tensor[index, : len(spans)] = torch.tensor(spans)
+            label_tensor[index, : len(labels)] = torch.tensor(labels)
+    return {
+        "encoded_text": encoded_text.requires_grad_(),
+        "embedded_text": embedded_text,
+        "mask": mask,
+        "metadata": metadata,
+        "spans": span_tensor,
+        "span_labels": label_tensor,
+    }
+
+
+def as_cluster_set(clusters) -> set:
+    return {frozenset(map(tuple, cluster)) for cluster in clusters}
+
+
+def test_head_is_constructed_as_the_model_does_and_checks_dimensions():
+    head = Lazy(Head, Params({"type": "coref", "gold_mentions": True})).construct(
+        vocab=Vocabulary(), task="coref", input_dim=INPUT_DIM, embedding_dim=EMBEDDING_DIM
+    )
+    assert isinstance(head, CoreferenceHead)
+    assert head._gold_mentions
+    assert CoreferenceHead.main_metric == "avg_f1"
+    # Default networks: 2 x 150 over [2 x input_dim ; 20 ; embedding_dim].
+    assert head._mention_feedforward.get_input_dim() == 2 * INPUT_DIM + 20 + EMBEDDING_DIM
+    assert head._mention_feedforward.get_output_dim() == 150
+
+    with pytest.raises(ConfigurationError, match="mention_feedforward"):
+        make_head(mention_feedforward=FeedForward(7, 1, 5, torch.nn.ReLU()))
+
+
+def test_output_shapes_loss_and_gradients():
+    head = make_head()
+    batch = make_batch(
+        [
+            TOY_DOCUMENT,
+            {"sentence_lengths": [6], "gold_clusters": [[(0, 1), (4, 4)]]},
+            {"sentence_lengths": [2], "gold_clusters": [[(0, 0), (1, 1)]]},
+        ]
+    )
+    output = head(**batch)
+
+    # floor(0.4 * 10) = 4, floor(0.4 * 6) = 2 and floor(0.4 * 2) = 0 spans kept; padding is -1.
+    assert output["top_spans"].shape == (3, 4, 2)
+    assert (output["top_spans"][1, 2:] == -1).all()
+    assert (output["top_spans"][1, :2] >= 0).all()
+    assert (output["top_spans"][2] == -1).all()
+    assert output["antecedent_indices"].shape == (3, 4, 4)
+    assert output["predicted_antecedents"].shape == (3, 4)
+    assert (output["predicted_antecedents"][1, 2:] == -1).all()
+    assert (output["predicted_antecedents"][2] == -1).all()
+    assert output["clusters"][2] == []
+
+    loss = output["loss"]
+    assert loss.dim() == 0 and torch.isfinite(loss)
+    loss.backward()
+    for name, parameter in head.named_parameters():
+        assert parameter.grad is not None, name
+        assert torch.isfinite(parameter.grad).all(), name
+    assert torch.isfinite(batch["encoded_text"].grad).all()
+    assert batch["encoded_text"].grad.abs().sum() > 0
+
+
+@pytest.fixture
+def one_thread():
+    # Tiny tensors: a second thread only adds synchronisation, and on a loaded machine a lot.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_training_learns_a_toy_document():
+    # The loss reaches mention scores only through the kept spans; keeping every candidate (27)
+    # makes sure the gold mentions are among them from the first step.
+    head = make_head(spans_per_word=3.0)
+    batch = make_batch([TOY_DOCUMENT])
+    optimizer = torch.optim.Adam(head.parameters(), lr=0.01)
+    losses = []
+    for _ in range(40):
+        optimizer.zero_grad()
+        loss = head(**batch)["loss"]
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+    head.eval()
+    head.get_metrics(reset=True)
+    with torch.no_grad():
+        output = head(**batch)
+    assert as_cluster_set(output["clusters"][0]) == as_cluster_set(TOY_DOCUMENT["gold_clusters"])
+    metrics = head.get_metrics(reset=True)
+    assert metrics["avg_f1"] == pytest.approx(1.0)
+    assert metrics["mention_recall"] == pytest.approx(1.0)
+
+
+def test_gold_mentions_mode_keeps_exactly_the_gold_mentions_in_local_offsets():
+    head = make_head(gold_mentions=True)
+    # A segment starting at document token 100; a gold mention wider than max_span_width, a
+    # mention crossing the sentence boundary, and a mention outside the segment (dropped).
+    document = {
+        "sentence_lengths": [4, 4],
+        "token_offset": 100,
+        "gold_clusters": [[(100, 104), (106, 106)], [(103, 104), (107, 107), (150, 151)]],
+    }
+    batch = make_batch([document])
+    output = head(**batch)
+
+    top_spans = {tuple(span) for span in output["top_spans"][0].tolist()}
+    assert top_spans == {(0, 4), (6, 6), (3, 4), (7, 7)}
+    assert torch.isfinite(output["loss"])
+    output["loss"].backward()
+    assert head.get_metrics(reset=True)["mention_recall"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "documents",
+    [
+        pytest.param(
+            [{"sentence_lengths": [5], "gold_clusters": [], "no_spans": True}], id="no-candidates"
+        ),
+        pytest.param([{"sentence_lengths": [1], "gold_clusters": []}], id="one-token"),
+        pytest.param([{"sentence_lengths": [0], "gold_clusters": []}], id="no-tokens"),
+        pytest.param(
+            [TOY_DOCUMENT, {"sentence_lengths": [0], "gold_clusters": []}], id="empty-beside-full"
+        ),
+        pytest.param(
+            [TOY_DOCUMENT, {"sentence_lengths": [1], "gold_clusters": [[(0, 0)]]}],
+            id="one-token-beside-full",
+        ),
+    ],
+)
+@pytest.mark.parametrize("gold_mentions", [False, True])
+def test_degenerate_documents_do_not_crash(documents, gold_mentions):
+    head = make_head(gold_mentions=gold_mentions)
+    output = head(**make_batch(documents))
+
+    assert len(output["clusters"]) == len(documents)
+    for document, clusters in zip(documents, output["clusters"]):
+        if sum(document["sentence_lengths"]) <= 1 or document.get("no_spans"):
+            assert clusters == []
+    loss = output["loss"]
+    assert torch.isfinite(loss)
+    assert loss.requires_grad
+    loss.backward()
+    assert set(head.get_metrics(reset=True)) >= {"avg_f1", "mention_recall"}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"coarse_to_fine": True, "inference_order": 2}],
+    ids=["lee-2017", "coarse-to-fine-second-order"],
+)
+def test_a_batch_gives_what_each_document_gives_alone(settings):
+    head = make_head(**settings)
+    head.eval()
+    documents = [
+        dict(TOY_DOCUMENT, seed=1),
+        {"sentence_lengths": [3, 4], "gold_clusters": [[(0, 1), (4, 4)]], "seed": 2},
+        {"sentence_lengths": [2], "gold_clusters": [], "seed": 3},
+    ]
+    with torch.no_grad():
+        batched = head(**make_batch(documents))
+        for index, document in enumerate(documents):
+            alone = head(**make_batch([document]))
+            num_kept = alone["top_spans"].size(1)
+            assert torch.equal(batched["top_spans"][index, :num_kept], alone["top_spans"][0])
+            assert (batched["top_spans"][index, num_kept:] == -1).all()
+            assert torch.equal(
+                batched["predicted_antecedents"][index, :num_kept],
+                alone["predicted_antecedents"][0],
+            )
+            assert batched["clusters"][index] == alone["clusters"][0]
+            if index == 0:
+                loss_of_documents_alone = alone["loss"]
+            else:
+                loss_of_documents_alone = loss_of_documents_alone + alone["loss"]
+    assert batched["loss"].item() == pytest.approx(loss_of_documents_alone.item(), rel=1e-5)
+
+
+def test_decoded_clusters_are_valid_spans_of_their_document():
+    head = make_head(spans_per_word=1.0)
+    head.eval()
+    documents = [dict(TOY_DOCUMENT, seed=4), {"sentence_lengths": [4, 3], "gold_clusters": []}]
+    batch = make_batch(documents)
+    with torch.no_grad():
+        output = head(**batch)
+
+    assert any(output["clusters"]), "random scores should link at least one pair"
+    for index, clusters in enumerate(output["clusters"]):
+        candidates = {tuple(span) for span in batch["spans"][index].tolist() if span[0] >= 0}
+        seen = set()
+        for cluster in clusters:
+            assert len(cluster) >= 2
+            for span in cluster:
+                assert all(type(offset) is int for offset in span)
+                assert span in candidates
+                assert span not in seen, "a span belongs to one cluster"
+                seen.add(span)
