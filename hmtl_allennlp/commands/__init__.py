@@ -1,1 +1,6 @@
-"""(filled in as the package grows)"""
+"""
+Subcommands of the `allennlp` command that this plugin adds: `hmtl-coref-export` writes
+coreference key and response files in CoNLL-2012 format for the official scorer.
+"""
+from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
+from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401

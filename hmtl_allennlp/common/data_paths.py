@@ -40,8 +40,10 @@ def default_data_paths() -> Dict[str, str]:
         # ELMo options and weights (the original 5.5B files, or any other).
         "HMTL_ELMO_OPTIONS": "",
         "HMTL_ELMO_WEIGHTS": "",
+        "HMTL_ELMO_DIM": "1024",  # the original ELMo's output size
         # A pretrained transformer by local path or name.
         "HMTL_TRANSFORMER": _installed_minilm_directory(),
+        "HMTL_TRANSFORMER_DIM": "384",  # MiniLM-L6-H384
     }
 
 

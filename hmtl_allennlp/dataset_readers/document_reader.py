@@ -295,6 +295,20 @@ class GoldDocumentReader(DatasetReader):
             )
         return paths
 
+    def reads(self, file_path: str) -> bool:
+        """
+        Whether `file_path` is data of this reader's format: a file it would pick when walking a
+        directory, or a directory holding one. The "hmtl_multitask" data loader asks this to
+        send a plain path (e.g. from `allennlp evaluate`) to the tasks that can read it.
+        """
+        if os.path.isdir(file_path):
+            return any(
+                self._is_data_file(os.path.relpath(os.path.join(root, name), file_path))
+                for root, _, files in os.walk(file_path)
+                for name in files
+            )
+        return self._is_data_file(os.path.basename(file_path))
+
     def _is_data_file(self, relative_path: str) -> bool:
         """Whether a file found when walking a directory is one to read."""
         raise NotImplementedError

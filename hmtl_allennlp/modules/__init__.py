@@ -1,1 +1,2 @@
-"""(filled in as the package grows)"""
+"""Building blocks of the hierarchical model: the task heads that sit on its levels."""
+from hmtl_allennlp.modules.heads import CoreferenceHead, CrfTaggerHead, MultiHeadSelectionHead

@@ -1,0 +1,356 @@
+import inspect
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from allennlp.common import FromParams, Lazy
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.models.heads import Head
+from allennlp.models.model import Model
+from allennlp.modules import Seq2SeqEncoder, TextFieldEmbedder
+from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
+
+PREDICT_ALL_TASKS = "all"
+
+
+class Level(FromParams):
+    """
+    One level of the hierarchy: a `Seq2SeqEncoder` supervised by one task's head. Its input is
+    the base embeddings, concatenated with the output of the `parent` level's encoder when it
+    has one (the shortcut connection of HMTL).
+
+    # Parameters
+
+    encoder : `Seq2SeqEncoder`, required
+        Its input dimension must be the embedder's output dimension plus the parent encoder's
+        output dimension.
+    head : `Lazy[Head]`, required
+        Built by the model with `vocab`, `task` (the level's name), `input_dim` (this encoder's
+        output dimension) and `embedding_dim` (the embedder's output dimension).
+    parent : `str`, optional (default = `None`)
+        The name of the level this one sits on; `None` for a level directly on the embeddings.
+    loss_weight : `float`, optional (default = `1.0`)
+        Multiplies the head's loss.
+    input_dropout : `float`, optional (default = `0.0`)
+        Dropout on this level's input (embeddings, and parent output), whatever sits below it.
+    """
+
+    def __init__(
+        self,
+        encoder: Seq2SeqEncoder,
+        head: Lazy[Head],
+        parent: Optional[str] = None,
+        loss_weight: float = 1.0,
+        input_dropout: float = 0.0,
+    ) -> None:
+        self.encoder = encoder
+        self.head = head
+        self.parent = parent
+        self.loss_weight = loss_weight
+        self.input_dropout = input_dropout
+
+
+@Model.register("hmtl")
+class HierarchicalMultiTaskModel(Model):
+    """
+    The hierarchical multi-task model of Sanh, Wolf and Ruder (2019), "A Hierarchical Multi-task
+    Approach for Learning Embeddings from Semantic Tasks" (AAAI). One text field embedder is
+    shared by a tree of task levels; each level encodes [base embeddings ; its parent level's
+    encoding] and feeds one task head. Which tasks exist, in which order, and which level sits on
+    which is configuration: the paper's model is NER -> EMD -> {RE, CR}.
+
+    Batches are homogeneous in task. A batch of task t runs the embedder and the levels from the
+    root down to t only, so the loss of t trains t's level and every level below it. A batch of
+    task "all" (prediction on raw input) runs every level once and every head, without loss.
+
+    A level of the configuration (the key is the task; its encoder's input is the embeddings,
+    here 114-d, plus the parent's 128-d output):
+
+        "relation": {
+            "parent": "emd",
+            "loss_weight": 1.0,
+            "input_dropout": 0.0,
+            "encoder": {"type": "lstm", "input_size": 242, "hidden_size": 64,
+                        "num_layers": 3, "bidirectional": true},
+            "head": {"type": "multi_head_selection", "mention_level": "emd"}
+        }
+
+    The original release had implicit loss scalings, reproducible here by configuration: the RE
+    loss was a mean binary cross-entropy times 100 (`multi_head_selection` with
+    `loss_reduction = "mean"` and the level's `loss_weight = 100`), the CRF losses were summed
+    over the sentences of a batch (`crf_tagger` with `loss_reduction = "sum"`, the default), and
+    coreference batches held one document (the data loader's batch size).
+
+    Metrics are each head's, prefixed by its task, for the tasks that had batches since the last
+    reset, with `<task>_loss` and `<task>_batches`, and `combined_f1`, the mean of those tasks'
+    main metric (see `get_metrics`). In distributed training a batch leaves the levels above and
+    beside its task unused, so the config's `distributed` block needs `"ddp_accelerator":
+    {"type": "torch", "find_unused_parameters": true}`.
+
+    # Parameters
+
+    vocab : `Vocabulary`, required
+        Holds the labels of every task (tag, relation label namespaces) and the tokens.
+    text_field_embedder : `TextFieldEmbedder`, required
+        The base embeddings, shared by all levels (e.g. GloVe + character CNN + ELMo).
+    levels : `Dict[str, Level]`, required
+        The levels, keyed by task name. Any number, in any order; a level's `parent` must be
+        another level, without cycles. Two levels may share a parent.
+    initializer : `InitializerApplicator`, optional (default = `InitializerApplicator()`)
+        Initialises the parameters after construction.
+    regularizer : `RegularizerApplicator`, optional (default = `None`)
+        A penalty on the parameters, added to the loss by the trainer.
+
+    Registered as a `Model` with name "hmtl".
+    """
+
+    default_predictor = "hmtl"
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        levels: Dict[str, Level],
+        initializer: InitializerApplicator = InitializerApplicator(),
+        regularizer: Optional[RegularizerApplicator] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(vocab, regularizer=regularizer, **kwargs)
+        if not levels:
+            raise ConfigurationError("The hmtl model needs at least one level.")
+        self._text_field_embedder = text_field_embedder
+        self._parents = {name: level.parent for name, level in levels.items()}
+        self._chains = {name: self._chain_to(name) for name in levels}
+        # Parents before children, so that one pass over this order can run every level.
+        self._level_order = sorted(levels, key=lambda name: len(self._chains[name]))
+        self._loss_weights = {name: level.loss_weight for name, level in levels.items()}
+
+        embedding_dim = text_field_embedder.get_output_dim()
+        for name, level in levels.items():
+            parent = level.parent
+            parent_dim = 0 if parent is None else levels[parent].encoder.get_output_dim()
+            if level.encoder.get_input_dim() != embedding_dim + parent_dim:
+                source = (
+                    "the embeddings"
+                    if parent is None
+                    else f"the embeddings ({embedding_dim}) + level '{parent}' ({parent_dim})"
+                )
+                raise ConfigurationError(
+                    f"Level '{name}': its encoder's input dim is {level.encoder.get_input_dim()}, "
+                    f"but its input is {source}, {embedding_dim + parent_dim} dims."
+                )
+        self._encoders = torch.nn.ModuleDict(
+            {name: level.encoder for name, level in levels.items()}
+        )
+        self._input_dropouts = torch.nn.ModuleDict(
+            {name: torch.nn.Dropout(level.input_dropout) for name, level in levels.items()}
+        )
+        self._heads = torch.nn.ModuleDict(
+            {
+                name: level.head.construct(
+                    vocab=vocab,
+                    task=name,
+                    input_dim=level.encoder.get_output_dim(),
+                    embedding_dim=embedding_dim,
+                )
+                for name, level in levels.items()
+            }
+        )
+        self._mention_levels = {
+            name: getattr(head, "mention_level", None) for name, head in self._heads.items()
+        }
+        for name, mention_level in self._mention_levels.items():
+            if mention_level is not None:
+                self._check_mention_level(name, mention_level)
+        self._head_arguments = {
+            name: set(inspect.signature(head.forward).parameters)
+            for name, head in self._heads.items()
+        }
+        # Per level: [sum of the head's losses, number of batches] since the last metric reset,
+        # summed across workers when the metrics are read.
+        self._task_statistics = {name: [0.0, 0] for name in levels}
+        initializer(self)
+
+    def _chain_to(self, name: str) -> List[str]:
+        """The levels from the root down to `name`, inclusive."""
+        chain = [name]
+        while self._parents[chain[-1]] is not None:
+            parent = self._parents[chain[-1]]
+            if parent not in self._parents:
+                raise ConfigurationError(
+                    f"Level '{chain[-1]}' has parent '{parent}', which is not a level of this "
+                    f"model (levels: {', '.join(self._parents)})."
+                )
+            if parent in chain:
+                cycle = " -> ".join(chain[chain.index(parent):] + [parent])
+                raise ConfigurationError(
+                    f"Levels form a cycle through their parents (each followed by its parent): "
+                    f"{cycle}."
+                )
+            chain.append(parent)
+        return chain[::-1]
+
+    def _check_mention_level(self, name: str, mention_level: str) -> None:
+        if mention_level not in self._heads:
+            raise ConfigurationError(
+                f"Level '{name}': its head's mention_level '{mention_level}' is not a level of "
+                f"this model (levels: {', '.join(self._heads)})."
+            )
+        if mention_level not in self._chains[name][:-1]:
+            raise ConfigurationError(
+                f"Level '{name}': its head's mention_level '{mention_level}' must be a level "
+                f"below it (its levels from the root: {' -> '.join(self._chains[name])}), so "
+                "that it runs on every batch of this task."
+            )
+        if not callable(getattr(self._heads[mention_level], "decode_spans", None)):
+            raise ConfigurationError(
+                f"Level '{name}': its head's mention_level '{mention_level}' has a "
+                f"{type(self._heads[mention_level]).__name__}, which cannot decode mentions "
+                "(a tagger level such as 'crf_tagger' can)."
+            )
+
+    def forward(  # type: ignore
+        self,
+        tokens: TextFieldTensors,
+        task: List[str],
+        metadata: List[Dict[str, Any]],
+        **task_fields: Any,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        tokens : `TextFieldTensors`
+            The instances' tokens (sentences, or documents for coreference and prediction).
+        task : `List[str]`
+            The task of each instance; all the same within a batch. "all" runs every level.
+        metadata : `List[Dict[str, Any]]`
+            Per instance, as the readers make it (offsets and document-level gold annotations).
+        **task_fields : `Any`
+            The task's other fields (`tags`, `relations`, `spans`, `span_labels`, ...), passed
+            to the heads whose `forward` takes them.
+
+        # Returns
+
+        The outputs of the task's head (of every head for "all"), and `loss` when gold fields
+        were given (the head's loss times the level's `loss_weight`).
+        """
+        batch_task = task[0]
+        if any(instance_task != batch_task for instance_task in task):
+            raise ValueError(
+                f"A batch mixes tasks {sorted(set(task))}; the hmtl model needs batches of one "
+                "task (use a homogeneous scheduler in the multi-task data loader)."
+            )
+        if batch_task == PREDICT_ALL_TASKS:
+            levels_to_run = self._level_order
+            heads_to_run = self._level_order
+        elif batch_task in self._chains:
+            levels_to_run = self._chains[batch_task]
+            heads_to_run = [batch_task]
+        else:
+            raise ValueError(
+                f"A batch of task '{batch_task}', but this model has levels for "
+                f"{', '.join(self._level_order)} (and '{PREDICT_ALL_TASKS}' for prediction)."
+            )
+
+        # Shape: (batch_size, num_tokens, embedding_dim)
+        embedded_text = self._text_field_embedder(tokens)
+        # Shape: (batch_size, num_tokens)
+        mask = util.get_text_field_mask(tokens)
+        encoded: Dict[str, torch.Tensor] = {}
+        for name in levels_to_run:
+            parent = self._parents[name]
+            # Shape: (batch_size, num_tokens, embedding_dim + parent_dim)
+            level_input = (
+                embedded_text
+                if parent is None
+                else torch.cat([embedded_text, encoded[parent]], dim=-1)
+            )
+            # Shape: (batch_size, num_tokens, level_dim)
+            encoded[name] = self._encoders[name](self._input_dropouts[name](level_input), mask)
+
+        output: Dict[str, Any] = {}
+        for name in heads_to_run:
+            head_outputs = self._run_head(
+                name, encoded, embedded_text, mask, metadata, task_fields, output
+            )
+            for key, value in head_outputs.items():
+                if key == "loss":
+                    loss = self._loss_weights[name] * value
+                    output["loss"] = loss
+                    statistics = self._task_statistics[name]
+                    statistics[0] += loss.item()
+                    statistics[1] += 1
+                elif key in output:
+                    raise ValueError(
+                        f"Heads of two levels both output '{key}' (the second is '{name}')."
+                    )
+                else:
+                    output[key] = value
+        return output
+
+    def _run_head(
+        self,
+        name: str,
+        encoded: Dict[str, torch.Tensor],
+        embedded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        metadata: List[Dict[str, Any]],
+        task_fields: Dict[str, Any],
+        outputs_so_far: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        available = {
+            "encoded_text": encoded[name],
+            "embedded_text": embedded_text,
+            "mask": mask,
+            "metadata": metadata,
+            **task_fields,
+        }
+        mention_level = self._mention_levels[name]
+        if mention_level is not None:
+            # When the mention level's head already ran (task "all"), reuse its decoding.
+            spans_key = f"{mention_level}_spans"
+            available["predicted_mentions"] = (
+                outputs_so_far[spans_key]
+                if spans_key in outputs_so_far
+                else self._heads[mention_level].decode_spans(encoded[mention_level], mask)
+            )
+        accepted = self._head_arguments[name]
+        return self._heads[name](
+            **{key: value for key, value in available.items() if key in accepted}
+        )
+
+    def make_output_human_readable(self, output_dict: Dict[str, Any]) -> Dict[str, Any]:
+        for head in self._heads.values():
+            output_dict = head.make_output_human_readable(output_dict)
+        return output_dict
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        """
+        Each head's metrics prefixed by its task (`ner_f1`, `relation_strict_f1`, ...), for the
+        tasks that had batches since the last reset, with `<task>_loss` (the average weighted
+        loss per batch) and `<task>_batches`; and `combined_f1`, the mean of those tasks' main
+        metric (the head's `main_metric`). Counts are summed across distributed workers first,
+        so that every worker reads the same heads' metrics.
+        """
+        # Shape: (num_levels, 2)
+        statistics = util.dist_reduce_sum(
+            torch.tensor(
+                [self._task_statistics[name] for name in self._level_order], dtype=torch.float64
+            )
+        )
+        metrics: Dict[str, float] = {}
+        main_scores = []
+        for name, (loss_sum, batches) in zip(self._level_order, statistics.tolist()):
+            if batches == 0:
+                continue
+            head = self._heads[name]
+            head_metrics = head.get_metrics(reset)
+            metrics.update({f"{name}_{key}": value for key, value in head_metrics.items()})
+            metrics[f"{name}_loss"] = loss_sum / batches
+            metrics[f"{name}_batches"] = int(batches)
+            main_scores.append(head_metrics[head.main_metric])
+        metrics["combined_f1"] = sum(main_scores) / len(main_scores) if main_scores else 0.0
+        if reset:
+            self._task_statistics = {name: [0.0, 0] for name in self._level_order}
+        return metrics

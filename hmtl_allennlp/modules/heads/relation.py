@@ -1,0 +1,277 @@
+import bisect
+import itertools
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Vocabulary
+from allennlp.models.heads import Head
+from allennlp.nn import util
+
+from hmtl_allennlp.metrics import RelationF1, typed_gold_relations
+
+Span = Tuple[int, int, str]
+
+
+@Head.register("multi_head_selection")
+class MultiHeadSelectionHead(Head):
+    """
+    The relation extraction level of HMTL (Sanh et al., 2019): the multi-head selection scorer of
+    Bekoulis et al. (2018), "Joint entity recognition and relation extraction as a multi-head
+    selection problem". For tokens i, j and relation label k,
+
+        score(i, j, k) = V_k . relu(U h_i + W h_j + b)
+
+    and every (i, j, k) is an independent sigmoid decision (a token may head several relations,
+    with several labels each). A relation is placed between the last tokens of its two arguments.
+
+    Training uses the `relations` field, `(batch_size, num_tokens, num_tokens, num_labels)`, with
+    a binary cross-entropy over all pairs of real tokens. The output is span-level: for every
+    ordered pair of distinct mentions of one sentence, relation k is predicted when
+    `sigmoid(score(end(head), end(tail), k)) > threshold`. The mentions are the predicted spans of
+    `mention_level` when it is set (a tagger level below this one, which the model runs anyway),
+    else the gold mentions of `metadata["gold_mentions"]`. Two mentions that end on the same token
+    get the same scores: that is a property of the method.
+
+    The original release multiplied a mean binary cross-entropy by 100 (and averaged over padding
+    too); `loss_reduction = "mean"` with the level's `loss_weight = 100` reproduces the scaling.
+
+    # Parameters
+
+    vocab : `Vocabulary`, required
+        Holds the relation labels, in the namespace `label_namespace`.
+    task : `str`, required
+        The name of the level (its key in the model).
+    input_dim : `int`, required
+        The output dimension of the level's encoder.
+    hidden_dim : `int`, optional (default = `64`)
+        The dimension of `relu(U h_i + W h_j + b)`.
+    label_namespace : `str`, optional (default = `"relation_labels"`)
+        The vocabulary namespace of the relation labels.
+    threshold : `float`, optional (default = `0.5`)
+        The probability above which a relation is predicted.
+    mention_level : `str`, optional (default = `None`)
+        A tagger level below this one whose predicted spans are the relation arguments. `None`
+        uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the encoded text (the paper uses none).
+    loss_reduction : `str`, optional (default = `"mean"`)
+        "mean" averages the binary cross-entropy over the (token, token, label) cells of real
+        tokens; "sum" adds them.
+
+    Registered as a `Head` with name "multi_head_selection".
+    """
+
+    main_metric = "strict_f1"
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        task: str,
+        input_dim: int,
+        hidden_dim: int = 64,
+        label_namespace: str = "relation_labels",
+        threshold: float = 0.5,
+        mention_level: Optional[str] = None,
+        dropout: float = 0.0,
+        loss_reduction: str = "mean",
+    ) -> None:
+        super().__init__(vocab)
+        if loss_reduction not in ("sum", "mean"):
+            raise ConfigurationError(
+                f"multi_head_selection head of level '{task}': loss_reduction must be 'sum' or "
+                f"'mean', got '{loss_reduction}'."
+            )
+        self.task = task
+        self.mention_level = mention_level
+        self.label_namespace = label_namespace
+        self.num_labels = vocab.get_vocab_size(label_namespace)
+        if self.num_labels == 0:
+            raise ConfigurationError(
+                f"multi_head_selection head of level '{task}': the vocabulary has no labels in "
+                f"namespace '{label_namespace}' (does the training data have relations?)."
+            )
+        self._threshold = threshold
+        self._loss_reduction = loss_reduction
+        self._dropout = torch.nn.Dropout(dropout)
+        self._head_projection = torch.nn.Linear(input_dim, hidden_dim, bias=False)
+        # Its bias is the b of the scorer.
+        self._tail_projection = torch.nn.Linear(input_dim, hidden_dim)
+        self._label_scorer = torch.nn.Linear(hidden_dim, self.num_labels, bias=False)
+        self._relation_f1 = RelationF1()
+
+    def forward(  # type: ignore
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        metadata: List[Dict[str, Any]],
+        relations: Optional[torch.Tensor] = None,
+        predicted_mentions: Optional[List[List[Span]]] = None,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        encoded_text : `torch.Tensor`
+            The level's encoder output, shape `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`
+            The token mask, shape `(batch_size, num_tokens)`.
+        metadata : `List[Dict[str, Any]]`
+            Per instance: `token_offset`, `sentence_lengths`, the document-level
+            `gold_mentions` and `gold_relations`.
+        relations : `torch.Tensor`, optional (default = `None`)
+            The multi-head selection target, shape `(batch_size, num_tokens, num_tokens,
+            num_labels)`, 1.0 at (last token of head, last token of tail, label). When given,
+            the loss is computed and the metric updated.
+        predicted_mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
+            The instance-local spans decoded by `mention_level` (given by the model).
+
+        # Returns
+
+        A dict with `relations`: per instance, a list of `(head_start, head_end, tail_start,
+        tail_end, label, score, head_type, tail_type)` with instance-local inclusive offsets and
+        the sigmoid score; `loss` when `relations` is given.
+        """
+        if self.mention_level is not None and predicted_mentions is None:
+            raise ValueError(
+                f"Relation level '{self.task}' takes its arguments from level "
+                f"'{self.mention_level}', but no predicted mentions were given."
+            )
+        encoded_text = self._dropout(encoded_text)
+        # Shape: (batch_size, num_tokens, hidden_dim)
+        head_part = self._head_projection(encoded_text)
+        tail_part = self._tail_projection(encoded_text)
+
+        if self.mention_level is not None:
+            mentions = predicted_mentions
+        else:
+            mentions = [
+                [
+                    (start - instance["token_offset"], end - instance["token_offset"], label)
+                    for start, end, label in instance["gold_mentions"]
+                ]
+                for instance in metadata
+            ]
+        output: Dict[str, Any] = {
+            "relations": self._decode(head_part, tail_part, mentions, metadata)
+        }
+
+        if relations is not None:
+            # Shape: (batch_size, num_tokens, num_tokens, num_labels)
+            logits = self._label_scorer(
+                torch.relu(head_part.unsqueeze(2) + tail_part.unsqueeze(1))
+            )
+            # Shape: (batch_size, num_tokens, num_tokens, 1)
+            pair_mask = (mask.unsqueeze(2) & mask.unsqueeze(1)).unsqueeze(-1)
+            cell_losses = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, relations.float(), reduction="none"
+            )
+            loss = (cell_losses * pair_mask).sum()
+            if self._loss_reduction == "mean":
+                loss = loss / (pair_mask.sum() * self.num_labels).clamp(min=1)
+            output["loss"] = loss
+            self._update_metric(output["relations"], metadata)
+        return output
+
+    def _decode(
+        self,
+        head_part: torch.Tensor,
+        tail_part: torch.Tensor,
+        mentions: List[List[Span]],
+        metadata: List[Dict[str, Any]],
+    ) -> List[List[Tuple[int, int, int, int, str, float, str, str]]]:
+        pairs = [
+            self._candidate_pairs(instance_mentions, instance["sentence_lengths"])
+            for instance_mentions, instance in zip(mentions, metadata)
+        ]
+        max_pairs = max((len(instance_pairs) for instance_pairs in pairs), default=0)
+        if max_pairs == 0:
+            return [[] for _ in pairs]
+        # Shape: (batch_size, max_pairs), padded with token 0 (its scores are not read)
+        head_ends = head_part.new_tensor(
+            [[head[1] for head, _ in p] + [0] * (max_pairs - len(p)) for p in pairs],
+            dtype=torch.long,
+        )
+        tail_ends = head_part.new_tensor(
+            [[tail[1] for _, tail in p] + [0] * (max_pairs - len(p)) for p in pairs],
+            dtype=torch.long,
+        )
+        with torch.no_grad():
+            # Shape: (batch_size, max_pairs, num_labels)
+            probabilities = torch.sigmoid(
+                self._label_scorer(
+                    torch.relu(
+                        util.batched_index_select(head_part, head_ends)
+                        + util.batched_index_select(tail_part, tail_ends)
+                    )
+                )
+            )
+        labels = self.vocab.get_index_to_token_vocabulary(self.label_namespace)
+        decoded = []
+        for i, instance_pairs in enumerate(pairs):
+            instance_probabilities = probabilities[i, : len(instance_pairs)]
+            predicted = (instance_probabilities > self._threshold).nonzero().tolist()
+            instance_probabilities = instance_probabilities.tolist()
+            instance_relations = []
+            for p, label_id in predicted:
+                (head_start, head_end, head_type), (tail_start, tail_end, tail_type) = (
+                    instance_pairs[p]
+                )
+                instance_relations.append(
+                    (
+                        head_start,
+                        head_end,
+                        tail_start,
+                        tail_end,
+                        labels[label_id],
+                        instance_probabilities[p][label_id],
+                        head_type,
+                        tail_type,
+                    )
+                )
+            decoded.append(instance_relations)
+        return decoded
+
+    @staticmethod
+    def _candidate_pairs(
+        mentions: List[Span], sentence_lengths: List[int]
+    ) -> List[Tuple[Span, Span]]:
+        """Ordered pairs of distinct mentions that lie in the same sentence."""
+        sentence_ends = list(itertools.accumulate(sentence_lengths))
+        mentions_by_sentence: Dict[int, List[Span]] = {}
+        for mention in sorted(set(mentions)):
+            sentence = bisect.bisect_right(sentence_ends, mention[0])
+            mentions_by_sentence.setdefault(sentence, []).append(mention)
+        return [
+            (head, tail)
+            for sentence_mentions in mentions_by_sentence.values()
+            for head in sentence_mentions
+            for tail in sentence_mentions
+            if head != tail
+        ]
+
+    def _update_metric(
+        self,
+        predicted: List[List[Tuple[int, int, int, int, str, float, str, str]]],
+        metadata: List[Dict[str, Any]],
+    ) -> None:
+        # Scored at document level, where the gold annotations are.
+        predicted_document_level = []
+        for instance_relations, instance in zip(predicted, metadata):
+            shift = instance["token_offset"]
+            predicted_document_level.append(
+                [
+                    (hs + shift, he + shift, head_type, ts + shift, te + shift, tail_type, label)
+                    for (hs, he, ts, te, label, _, head_type, tail_type) in instance_relations
+                ]
+            )
+        gold = [
+            typed_gold_relations(instance["gold_relations"], instance["gold_mentions"])
+            for instance in metadata
+        ]
+        self._relation_f1(predicted_document_level, gold)
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        metrics = self._relation_f1.get_metric(reset)
+        metrics["uses_gold_mentions"] = float(self.mention_level is None)
+        return metrics

@@ -1,0 +1,192 @@
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from allennlp.common import Lazy
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Vocabulary
+from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
+from allennlp.models.heads import Head
+from allennlp.modules import ConditionalRandomField, FeedForward, TimeDistributed
+from allennlp.modules.conditional_random_field import allowed_transitions
+
+from hmtl_allennlp.metrics import SpanF1
+
+Span = Tuple[int, int, str]
+
+
+@Head.register("crf_tagger")
+class CrfTaggerHead(Head):
+    """
+    A linear-chain CRF over BIOUL tags on top of an already encoded sentence: the NER and EMD
+    levels of HMTL (Sanh et al., 2019), imitating allennlp-models' `CrfTagger` without its
+    embedder and encoder (the hierarchical model owns those). Decoding is constrained Viterbi,
+    so every decoded tag sequence converts to well-formed spans.
+
+    The output is typed spans, and the metric is `SpanF1` against the document-level gold
+    mentions in `metadata["gold_mentions"]`, so spans that the BIOUL tags cannot represent
+    (nested or overlapping mentions) count as missed.
+
+    # Parameters
+
+    vocab : `Vocabulary`, required
+        Holds the tag labels, in the namespace `label_namespace`.
+    task : `str`, required
+        The name of the task (the level's key in the model), e.g. "ner" or "emd". It names the
+        default label namespace and the output keys.
+    input_dim : `int`, required
+        The output dimension of the level's encoder.
+    label_namespace : `str`, optional (default = `f"{task}_tags"`)
+        The vocabulary namespace of the BIOUL tags.
+    feedforward : `Lazy[FeedForward]`, optional (default = `None`)
+        A feedforward network between the encoder and the tag projection; its `input_dim` is
+        filled in from `input_dim`.
+    dropout : `float`, optional (default = `0.0`)
+        Dropout on the encoded text before the feedforward network and the projection.
+    include_start_end_transitions : `bool`, optional (default = `True`)
+        Whether the CRF learns start and end transition scores.
+    loss_reduction : `str`, optional (default = `"sum"`)
+        "sum" adds the negative log-likelihoods of the sentences of a batch (as the original
+        HMTL and `CrfTagger` do, so the loss grows with the batch size); "mean" averages them
+        over the non-empty sentences.
+
+    Registered as a `Head` with name "crf_tagger".
+    """
+
+    main_metric = "f1"
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        task: str,
+        input_dim: int,
+        label_namespace: Optional[str] = None,
+        feedforward: Optional[Lazy[FeedForward]] = None,
+        dropout: float = 0.0,
+        include_start_end_transitions: bool = True,
+        loss_reduction: str = "sum",
+    ) -> None:
+        super().__init__(vocab)
+        if loss_reduction not in ("sum", "mean"):
+            raise ConfigurationError(
+                f"crf_tagger head of level '{task}': loss_reduction must be 'sum' or 'mean', "
+                f"got '{loss_reduction}'."
+            )
+        self.task = task
+        self.label_namespace = label_namespace or f"{task}_tags"
+        self.num_tags = vocab.get_vocab_size(self.label_namespace)
+        if self.num_tags == 0:
+            raise ConfigurationError(
+                f"crf_tagger head of level '{task}': the vocabulary has no tags in namespace "
+                f"'{self.label_namespace}' (does the training data of task '{task}' have tags?)."
+            )
+        self._loss_reduction = loss_reduction
+        self._dropout = torch.nn.Dropout(dropout)
+        self._feedforward = (
+            feedforward.construct(input_dim=input_dim) if feedforward is not None else None
+        )
+        projection_input_dim = (
+            self._feedforward.get_output_dim() if self._feedforward is not None else input_dim
+        )
+        self._tag_projection = TimeDistributed(torch.nn.Linear(projection_input_dim, self.num_tags))
+        labels = vocab.get_index_to_token_vocabulary(self.label_namespace)
+        self._crf = ConditionalRandomField(
+            self.num_tags,
+            constraints=allowed_transitions("BIOUL", labels),
+            include_start_end_transitions=include_start_end_transitions,
+        )
+        self._span_f1 = SpanF1()
+
+    def forward(  # type: ignore
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        metadata: List[Dict[str, Any]],
+        tags: Optional[torch.LongTensor] = None,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        encoded_text : `torch.Tensor`
+            The level's encoder output, shape `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`
+            The token mask, shape `(batch_size, num_tokens)`.
+        metadata : `List[Dict[str, Any]]`
+            Per instance, with `token_offset` and the document-level `gold_mentions`.
+        tags : `torch.LongTensor`, optional (default = `None`)
+            Gold tag ids, shape `(batch_size, num_tokens)`. When given, the loss is computed and
+            the metric updated.
+
+        # Returns
+
+        A dict with `f"{task}_tags"` (the decoded tags, `List[List[str]]`), `f"{task}_spans"`
+        (per instance, the typed spans `(start, end, label)` with instance-local inclusive
+        offsets), `f"{task}_logits"` and, when `tags` is given, `loss`.
+        """
+        # Shape: (batch_size, num_tokens, num_tags)
+        logits = self._logits(self._dropout(encoded_text))
+        predicted_tags = self._viterbi_tags(logits, mask)
+        output: Dict[str, Any] = {
+            f"{self.task}_logits": logits,
+            f"{self.task}_tags": predicted_tags,
+            f"{self.task}_spans": [self._tags_to_spans(tags_) for tags_ in predicted_tags],
+        }
+        if tags is not None:
+            output["loss"] = self._negative_log_likelihood(logits, tags, mask)
+            gold_spans = [
+                [
+                    (start - instance["token_offset"], end - instance["token_offset"], label)
+                    for start, end, label in instance["gold_mentions"]
+                ]
+                for instance in metadata
+            ]
+            self._span_f1(output[f"{self.task}_spans"], gold_spans)
+        return output
+
+    def decode_spans(self, encoded_text: torch.Tensor, mask: torch.BoolTensor) -> List[List[Span]]:
+        """
+        Decodes typed spans `(start, end, label)` (instance-local, inclusive) without computing a
+        loss and without dropout: the mention source of a relation head sitting above this level.
+        """
+        with torch.no_grad():
+            predicted_tags = self._viterbi_tags(self._logits(encoded_text), mask)
+        return [self._tags_to_spans(tags_) for tags_ in predicted_tags]
+
+    def _logits(self, encoded_text: torch.Tensor) -> torch.Tensor:
+        if self._feedforward is not None:
+            encoded_text = self._feedforward(encoded_text)
+        return self._tag_projection(encoded_text)
+
+    def _viterbi_tags(self, logits: torch.Tensor, mask: torch.BoolTensor) -> List[List[str]]:
+        lengths = mask.sum(-1).tolist()
+        # The CRF needs at least one token per sequence: empty sentences get no tags.
+        non_empty = [i for i, length in enumerate(lengths) if length > 0]
+        predicted: List[List[str]] = [[] for _ in lengths]
+        if non_empty:
+            best_paths = self._crf.viterbi_tags(logits[non_empty], mask[non_empty])
+            for i, (tag_ids, _) in zip(non_empty, best_paths):
+                predicted[i] = [
+                    self.vocab.get_token_from_index(tag_id, self.label_namespace)
+                    for tag_id in tag_ids
+                ]
+        return predicted
+
+    @staticmethod
+    def _tags_to_spans(tags: List[str]) -> List[Span]:
+        return [(start, end, label) for label, (start, end) in bioul_tags_to_spans(tags)]
+
+    def _negative_log_likelihood(
+        self, logits: torch.Tensor, tags: torch.LongTensor, mask: torch.BoolTensor
+    ) -> torch.Tensor:
+        non_empty = mask.any(-1)
+        if not non_empty.any():
+            # Keeps the loss attached to the graph so that a batch of empty sentences can still
+            # be backpropagated (with zero gradient).
+            return logits.sum() * 0.0
+        log_likelihood = self._crf(logits[non_empty], tags[non_empty], mask[non_empty])
+        if self._loss_reduction == "mean":
+            return -log_likelihood / non_empty.sum()
+        return -log_likelihood
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        return self._span_f1.get_metric(reset)

@@ -1,0 +1,24 @@
+import pytest
+
+from tests.models.hmtl_test_case import HmtlModelTestCase
+
+SETUPS = [
+    "ner",
+    "emd",
+    "relation",
+    "coref",
+    "ner_emd",
+    "emd_relation",
+    "emd_coref",
+    "ner_emd_relation",
+    "ner_emd_coref",
+    "ner_relation",
+    "hmtl",
+]
+
+
+@pytest.mark.slow
+class TestTaskSetups(HmtlModelTestCase):
+    @pytest.mark.parametrize("setup", SETUPS)
+    def test_setup_can_train_save_and_load(self, setup):
+        self.ensure_config_can_train_save_and_load(setup)

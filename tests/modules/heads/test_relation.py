@@ -1,0 +1,152 @@
+import pytest
+import torch
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Vocabulary
+
+from hmtl_allennlp.modules.heads import MultiHeadSelectionHead
+
+
+@pytest.fixture
+def vocab():
+    vocab = Vocabulary()
+    vocab.add_token_to_namespace("LIVES_IN", "relation_labels")
+    return vocab
+
+
+def make_head(vocab, **kwargs):
+    """
+    A scorer with known weights on 2-d token vectors h = (a, c):
+    score(i, j) = relu(a_i + c_j - 1.5), so a pair is predicted (score > 0, sigmoid > 0.5)
+    exactly when a_i = 1 (i can head a relation) and c_j = 1 (j can be a tail).
+    """
+    head = MultiHeadSelectionHead(vocab, task="relation", input_dim=2, hidden_dim=2, **kwargs)
+    with torch.no_grad():
+        head._head_projection.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 0.0]]))
+        head._tail_projection.weight.copy_(torch.tensor([[0.0, 1.0], [0.0, 0.0]]))
+        head._tail_projection.bias.copy_(torch.tensor([-1.5, 0.0]))
+        head._label_scorer.weight.copy_(torch.tensor([[1.0, 0.0]]))
+    return head
+
+
+def metadata(
+    gold_mentions, gold_relations=(), sentence_lengths=None, token_offset=0, num_tokens=4
+):
+    return {
+        "token_offset": token_offset,
+        "sentence_lengths": sentence_lengths or [num_tokens],
+        "gold_mentions": list(gold_mentions),
+        "gold_relations": list(gold_relations),
+    }
+
+
+# "John lives in Paris": John (0) can head, Paris (3) can be a tail.
+ENCODED = torch.tensor([[[1.0, 0.0], [0.0, 0.0], [0.0, 0.0], [0.0, 1.0]]])
+MASK = torch.ones(1, 4, dtype=torch.bool)
+
+
+def test_relations_between_gold_mentions_carry_spans_types_and_scores(vocab):
+    head = make_head(vocab)
+    # The sentence starts at token 10 of its document.
+    meta = metadata(
+        [(10, 10, "PER"), (12, 13, "LOC")], [(10, 10, 12, 13, "LIVES_IN")], token_offset=10
+    )
+    relations = torch.zeros(1, 4, 4, 1)
+    relations[0, 0, 3, 0] = 1.0
+    output = head(encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=relations)
+    [[relation]] = output["relations"]
+    head_start, head_end, tail_start, tail_end, label, score, head_type, tail_type = relation
+    assert (head_start, head_end, tail_start, tail_end, label) == (0, 0, 2, 3, "LIVES_IN")
+    assert (head_type, tail_type) == ("PER", "LOC")
+    assert score == pytest.approx(torch.sigmoid(torch.tensor(0.5)).item())
+    metrics = head.get_metrics(reset=True)
+    assert metrics["strict_f1"] == 1.0
+    assert metrics["boundaries_f1"] == 1.0
+    assert metrics["uses_gold_mentions"] == 1.0
+
+
+def test_predicted_mentions_are_the_arguments_when_a_mention_level_is_set(vocab):
+    head = make_head(vocab, mention_level="emd")
+    meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], [(0, 0, 3, 3, "LIVES_IN")])
+    output = head(
+        encoded_text=ENCODED,
+        mask=MASK,
+        metadata=[meta],
+        relations=torch.zeros(1, 4, 4, 1),
+        # Right boundaries, wrong head type.
+        predicted_mentions=[[(0, 0, "ORG"), (3, 3, "LOC")]],
+    )
+    assert [r[:5] + r[6:] for r in output["relations"][0]] == [
+        (0, 0, 3, 3, "LIVES_IN", "ORG", "LOC")
+    ]
+    metrics = head.get_metrics(reset=True)
+    assert metrics["strict_f1"] == 0.0
+    assert metrics["boundaries_f1"] == 1.0
+    assert metrics["hmtl_f1"] == 1.0
+    assert metrics["uses_gold_mentions"] == 0.0
+
+    with pytest.raises(ValueError, match="no predicted mentions"):
+        head(encoded_text=ENCODED, mask=MASK, metadata=[meta])
+
+
+def test_no_pairs_across_sentences_and_threshold_is_configurable(vocab):
+    # Two sentences of two tokens in one instance: John (0) and Paris (3) are in different ones.
+    meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], sentence_lengths=[2, 2])
+    assert make_head(vocab)(encoded_text=ENCODED, mask=MASK, metadata=[meta])["relations"] == [[]]
+    one_sentence = metadata([(0, 0, "PER"), (3, 3, "LOC")])
+    strict_head = make_head(vocab, threshold=0.7)
+    assert strict_head(encoded_text=ENCODED, mask=MASK, metadata=[one_sentence])["relations"] == [
+        []
+    ]
+
+
+def test_loss_ignores_padding_and_reduces_by_mean_or_sum(vocab):
+    head = make_head(vocab)
+    relations = torch.zeros(1, 4, 4, 1)
+    relations[0, 0, 3, 0] = 1.0
+    meta = [metadata([])]
+    loss = head(encoded_text=ENCODED, mask=MASK, metadata=meta, relations=relations)["loss"]
+
+    # The same sentence padded to 6 tokens with garbage vectors and targets.
+    padded_encoded = torch.cat([ENCODED, torch.full((1, 2, 2), 3.0)], dim=1)
+    padded_mask = torch.cat([MASK, torch.zeros(1, 2, dtype=torch.bool)], dim=1)
+    padded_relations = torch.ones(1, 6, 6, 1)
+    padded_relations[0, :4, :4] = relations[0]
+    padded_loss = head(
+        encoded_text=padded_encoded, mask=padded_mask, metadata=meta, relations=padded_relations
+    )["loss"]
+    assert padded_loss.item() == pytest.approx(loss.item())
+
+    summed = make_head(vocab, loss_reduction="sum")(
+        encoded_text=ENCODED, mask=MASK, metadata=meta, relations=relations
+    )["loss"]
+    assert summed.item() == pytest.approx(16 * loss.item())
+
+
+def test_empty_and_one_token_sentences_do_not_crash(vocab):
+    head = make_head(vocab)
+    encoded = torch.zeros(2, 1, 2, requires_grad=True)
+    mask = torch.tensor([[False], [True]])
+    output = head(
+        encoded_text=encoded,
+        mask=mask,
+        metadata=[metadata([], num_tokens=0), metadata([(0, 0, "PER")], num_tokens=1)],
+        relations=torch.zeros(2, 1, 1, 1),
+    )
+    assert output["relations"] == [[], []]
+    output["loss"].backward()
+
+    nothing = head(
+        encoded_text=torch.zeros(1, 0, 2),
+        mask=torch.zeros(1, 0, dtype=torch.bool),
+        metadata=[metadata([], num_tokens=0)],
+        relations=torch.zeros(1, 0, 0, 1),
+    )
+    assert nothing["relations"] == [[]] and nothing["loss"].item() == 0.0
+
+
+def test_configuration_errors(vocab):
+    with pytest.raises(ConfigurationError, match="no labels in namespace 'other_labels'"):
+        MultiHeadSelectionHead(vocab, task="relation", input_dim=2, label_namespace="other_labels")
+    with pytest.raises(ConfigurationError, match="loss_reduction"):
+        MultiHeadSelectionHead(vocab, task="relation", input_dim=2, loss_reduction="max")

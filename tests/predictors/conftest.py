@@ -1,0 +1,19 @@
+import pytest
+import torch
+
+from hmtl_fixture_archive import archived_fixture_model
+
+
+@pytest.fixture(scope="session")
+def archive_path(tmp_path_factory):
+    """The archived fixture model (see `hmtl_fixture_archive`), trained once per session."""
+    return archived_fixture_model(tmp_path_factory.getbasetemp() / "hmtl_fixture_model")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """The tensors are tiny: more threads only wait for each other on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

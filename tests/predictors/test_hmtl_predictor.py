@@ -1,0 +1,201 @@
+import json
+from pathlib import Path
+
+import pytest
+from allennlp.common import Params
+from allennlp.data import DatasetReader
+from allennlp.models import Model
+
+from hmtl_allennlp.commands import ArchiveLoadError
+from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.predictors import HmtlPredictor
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = REPOSITORY_ROOT / "fixtures" / "data" / "redocred_sample.jsonl"
+
+
+def raw_text(document):
+    """A document's text, for raw text input: tokens joined by spaces, paragraphs by newlines."""
+    return "\n\n".join("  ".join(sentence) if index == 0 else " ".join(sentence)
+                        for index, sentence in enumerate(document["sentences"]))
+
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def predictor(archive_path):
+    return HmtlPredictor.from_path(archive_path, "hmtl")
+
+
+def with_settings(predictor, **settings):
+    """A new predictor of the same model and reader (so: reading from line 1 again)."""
+    return HmtlPredictor(predictor._model, predictor._dataset_reader, **settings)
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return [json.loads(line) for line in DOCUMENTS.read_text(encoding="utf-8").splitlines()]
+
+
+def all_mentions(output):
+    """Every mention of an output, with the key it is found under."""
+    for key in ("ner", "mentions"):
+        for mention in output[key]:
+            yield key, mention
+    for relation in output["relations"]:
+        yield "relations", relation["head"]
+        yield "relations", relation["tail"]
+    for cluster in output["clusters"]:
+        for mention in cluster:
+            yield "clusters", mention
+
+
+def check_document_output(output, raw_text=None):
+    tokens = [token for sentence in output["sentences"] for token in sentence]
+    assert {"ner", "mentions", "relations", "clusters"} <= set(output)
+    for key, mention in all_mentions(output):
+        start, end = mention["start"], mention["end"]
+        assert isinstance(start, int) and isinstance(end, int)
+        assert 0 <= start <= end < len(tokens), (key, mention)
+        if key != "clusters":
+            assert isinstance(mention["label"], str)
+        if raw_text is None:
+            assert mention["text"] == " ".join(tokens[start : end + 1])
+            assert "char_start" not in mention
+        else:
+            assert raw_text[mention["char_start"] : mention["char_end"]] == mention["text"]
+            assert mention["text"].startswith(tokens[start])
+            assert mention["text"].endswith(tokens[end])
+    for relation in output["relations"]:
+        assert isinstance(relation["label"], str)
+        assert 0.5 < relation["score"] <= 1.0
+    assert all(len(cluster) >= 2 for cluster in output["clusters"])
+
+
+def test_raw_text(predictor, documents):
+    # A text the tiny model has seen, so that it finds some mentions in it.
+    text = raw_text(documents[1])
+    output = predictor.predict(text)
+    assert output["sentences"][0] == documents[1]["sentences"][0]
+    # Whitespace never makes a token.
+    assert all(token.strip() for sentence in output["sentences"] for token in sentence)
+    check_document_output(output, raw_text=text)
+    # The fixture model predicts every task (see hmtl_fixture_archive).
+    assert output["mentions"] and output["relations"] and output["clusters"]
+
+
+def test_tokenized_and_document_inputs(predictor, documents):
+    document = documents[1]
+    from_document = predictor.predict_json(document)
+    from_tokens = predictor.predict_tokenized(document["sentences"])
+    assert from_document["doc_key"] == document["doc_key"]
+    assert from_document["sentences"] == document["sentences"]
+    check_document_output(from_document)
+    # The gold annotations of a document are not used by this model (predicted arguments,
+    # predicted mentions for coreference).
+    del from_document["doc_key"]
+    assert from_tokens == from_document
+
+
+def test_batch_gives_the_one_by_one_outputs(predictor, documents):
+    # Small parts, so that some documents are split and some are not.
+    predictor = with_settings(predictor, max_document_tokens=150)
+    lines = [json.dumps(document) for document in documents]
+    lines += [json.dumps({"text": raw_text(documents[0])}), "not json"]
+    lines.append(json.dumps({"sentences": [["A", "b"]]}))
+    inputs = [predictor.load_line(line) for line in lines]
+    one_by_one = [predictor.predict_json(json_input) for json_input in inputs]
+    assert [output.get("line") for output in one_by_one] == list(range(1, len(lines) + 1))
+    assert predictor.predict_batch_json(inputs) == one_by_one
+    assert predictor.predict_batch_json(inputs[:3]) == one_by_one[:3]
+    split = [output for output in one_by_one if "segments" in output]
+    assert split and len(split) < len(documents)
+
+
+def test_long_documents_are_predicted_in_parts(predictor, documents):
+    predictor = with_settings(predictor, max_document_tokens=60)
+    document = documents[1]
+    output = predictor.predict_json(document)
+    check_document_output(output)
+    segments = output["segments"]
+    num_tokens = sum(len(sentence) for sentence in document["sentences"])
+    assert segments[0][0] == 0 and segments[-1][1] == num_tokens - 1
+    assert all(previous[1] + 1 == part[0] for previous, part in zip(segments, segments[1:]))
+    sentence_starts = {0}
+    for sentence in document["sentences"]:
+        sentence_starts.add(max(sentence_starts) + len(sentence))
+    assert all(first in sentence_starts for first, _ in segments)
+    for cluster in output["clusters"]:
+        parts = {
+            next(i for i, (first, last) in enumerate(segments) if first <= m["start"] <= last)
+            for m in cluster
+        }
+        assert len(parts) == 1
+    assert any(mention["start"] > segments[0][1] for mention in output["mentions"])
+
+
+@pytest.mark.parametrize(
+    "line, problem",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"doc_key": "d1", "title": "no text"}', "found neither"),
+        ('{"text": "  \\n "}', "'text' is empty"),
+        ('{"text": "a", "sentences": [["a"]]}', "found both"),
+        ('{"sentences": [["a"], []]}', "sentence 1 must be a non-empty list"),
+        ('{"sentences": [["a"]], "ner": [[[0, 3, "PER"]]]}', "outside its sentence"),
+    ],
+)
+def test_bad_lines(predictor, line, problem):
+    predictor = with_settings(predictor)
+    good = json.dumps({"sentences": [["Schneider", "won", "."]]})
+    inputs = [predictor.load_line(good), predictor.load_line(line), predictor.load_line(good)]
+    outputs = predictor.predict_batch_json(inputs)
+    assert outputs[1]["line"] == 2
+    assert problem in outputs[1]["error"] and "input line 2" in outputs[1]["error"]
+    assert set(outputs[1]) <= {"line", "doc_key", "error"}
+    assert "error" not in outputs[0] and outputs[0]["sentences"] == [["Schneider", "won", "."]]
+    assert outputs[2]["line"] == 3 and outputs[2]["mentions"] == outputs[0]["mentions"]
+
+    strict = with_settings(predictor, strict=True)
+    strict.load_line(good)
+    with pytest.raises(DataFormatError, match="input line 2") as error:
+        strict.predict_batch_json([strict.load_line(line)])
+    assert problem in str(error.value)
+
+
+def test_a_failing_document_does_not_fail_the_batch(predictor, documents, monkeypatch):
+    forward = predictor._model.forward_on_instances
+
+    def fail_on_document_2(instances):
+        if any(instance["metadata"]["doc_key"] == documents[2]["doc_key"] for instance in instances):
+            raise RuntimeError("out of memory")
+        return forward(instances)
+
+    monkeypatch.setattr(predictor._model, "forward_on_instances", fail_on_document_2)
+    outputs = predictor.predict_batch_json(documents)
+    assert outputs[2]["doc_key"] == documents[2]["doc_key"]
+    assert "prediction failed: RuntimeError: out of memory" in outputs[2]["error"]
+    assert all("error" not in outputs[i] for i in (0, 1, 3))
+
+
+def test_tasks_the_model_lacks_are_left_out(predictor):
+    # An untrained NER -> EMD model, with the vocabulary of the fixture model.
+    params = Params.from_file(str(REPOSITORY_ROOT / "fixtures" / "configs" / "ner_emd.jsonnet"))
+    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    model = Model.from_params(vocab=predictor._model.vocab, params=params.pop("model"))
+    output = HmtlPredictor(model, reader).predict("Schneider won two medals.")
+    assert {"ner", "mentions"} <= set(output)
+    assert "relations" not in output and "clusters" not in output
+
+
+def test_missing_or_corrupt_archive(tmp_path):
+    with pytest.raises(ArchiveLoadError, match="no such model archive") as error:
+        HmtlPredictor.from_path(tmp_path / "missing.tar.gz")
+    assert "\n" not in str(error.value)
+    corrupt = tmp_path / "model.tar.gz"
+    corrupt.write_text("not an archive")
+    with pytest.raises(ArchiveLoadError, match="cannot load it as a model archive") as error:
+        HmtlPredictor.from_path(corrupt)
+    assert "\n" not in str(error.value)
