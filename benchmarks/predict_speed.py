@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--input", type=Path, default=REPOSITORY / "fixtures/sample/dev.jsonl")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--cuda-device", type=int, default=-1)
     parser.add_argument(
         "--output", type=Path, default=REPOSITORY / "benchmarks/results/predict_speed.json"
@@ -75,7 +75,8 @@ def main() -> None:
     logging.getLogger("allennlp").setLevel(logging.WARNING)
 
     predictor = HmtlPredictor.from_path(archive, cuda_device=arguments.cuda_device)
-    lines = [line for line in arguments.input.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = arguments.input.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
     reference = predict_all(predictor, lines, 1)  # also the warm-up
     errors = [output for output in reference if "error" in output]
     if errors:
@@ -83,8 +84,10 @@ def main() -> None:
     num_tokens = sum(len(sentence) for output in reference for sentence in output["sentences"])
     tasks = [key for key in ("ner", "mentions", "relations", "clusters") if key in reference[0]]
 
-    print(f"{shown(archive)} on {shown(arguments.input)}: {len(lines)} documents, "
-          f"{num_tokens} tokens, outputs {', '.join(tasks)}; torch threads {torch.get_num_threads()}")
+    print(
+        f"{shown(archive)} on {shown(arguments.input)}: {len(lines)} documents, {num_tokens} "
+        f"tokens, outputs {', '.join(tasks)}; torch threads {torch.get_num_threads()}"
+    )
     print(f"{'batch size':>10} {'seconds':>8} {'tokens/s':>9} {'documents/s':>11}  same output")
     results = []
     for batch_size in arguments.batch_sizes:
@@ -103,8 +106,14 @@ def main() -> None:
                 "same_output_as_batch_size_1": same,
             }
         )
-        print(f"{batch_size:>10} {best:8.3f} {num_tokens / best:9.0f} {len(lines) / best:11.2f}  {same}")
+        print(
+            f"{batch_size:>10} {best:8.3f} {num_tokens / best:9.0f} "
+            f"{len(lines) / best:11.2f}  {same}"
+        )
 
+    device = "cpu"
+    if arguments.cuda_device >= 0:
+        device = torch.cuda.get_device_name(arguments.cuda_device)
     report = {
         "command": "python benchmarks/predict_speed.py "
         f"--archive {shown(archive)} --input {shown(arguments.input)} "
@@ -114,7 +123,7 @@ def main() -> None:
             "python": platform.python_version(),
             "processor": platform.machine(),
             "cpu_count": os.cpu_count(),
-            "device": "cpu" if arguments.cuda_device < 0 else torch.cuda.get_device_name(arguments.cuda_device),
+            "device": device,
             "torch_threads": torch.get_num_threads(),
         },
         "archive": shown(archive),

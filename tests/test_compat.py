@@ -6,8 +6,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 
 def run_python(code: str, extra_path=None) -> subprocess.CompletedProcess:
     env = None
@@ -57,9 +55,10 @@ def test_allennlp_starts_and_torchvision_fails_only_on_use():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     if lines[0] == "False":
-        pytest.skip("a real, working torchvision is installed here; covered by the fake-package test")
-    assert lines[0] == "True"
-    assert lines[1].startswith("ImportError: torchvision.transforms is unavailable")
+        # A real, working torchvision is installed: it was used, and it works.
+        assert len(lines) == 1
+    else:
+        assert lines[1].startswith("ImportError: torchvision.transforms is unavailable")
 
 
 def test_working_torchvision_is_used_untouched(tmp_path):

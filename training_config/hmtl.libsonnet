@@ -34,7 +34,7 @@ local characters = {
   embedders: {
     token_characters: {
       type: 'character_encoding',
-      embedding: { embedding_dim: 16 },
+      embedding: { embedding_dim: 16, vocab_namespace: 'token_characters' },
       encoder: { type: 'cnn', embedding_dim: 16, num_filters: 64, ngram_filter_sizes: [3] },
       dropout: 0.1,
     },
@@ -106,10 +106,15 @@ local encoder_sizes = {
 local output_dim(task) = 2 * encoder_sizes[task].hidden_size;
 local coref_max_span_width = 8;
 
+// Loss scales: one Adam updates every task here (the original had one Adam per task), so the
+// losses are kept of a similar size: the CRF loss is the mean over the sentences of a batch, and
+// the relation loss the mean over its cells times 100 (the original's relation scaling; see the
+// loss_weight of the relation level below).
 local head(task, mention_level, gold_mentions) =
-  if task == 'ner' || task == 'emd' then { type: 'crf_tagger', dropout: 0.2 }
+  if task == 'ner' || task == 'emd' then { type: 'crf_tagger', dropout: 0.2, loss_reduction: 'mean' }
   else if task == 'relation' then {
     type: 'multi_head_selection',
+    loss_reduction: 'mean',
     [if mention_level != null then 'mention_level']: mention_level,
   }
   else if task == 'coref' then {
@@ -178,6 +183,7 @@ local head(task, mention_level, gold_mentions) =
         levels: {
           [task]: {
             parent: levels[task],
+            loss_weight: if task == 'relation' then 100 else 1,
             encoder: {
               type: 'lstm',
               input_size: base.dim + (if levels[task] == null then 0 else output_dim(levels[task])),

@@ -141,7 +141,9 @@ def export_coreference(
             num_tokens = len(metadata["tokens"])
             sentences = _split(metadata["tokens"], metadata["sentence_lengths"])
             gold = _local_clusters(metadata["gold_clusters"], metadata["token_offset"], num_tokens)
-            predicted = [[(int(start), int(end)) for start, end in cluster] for cluster in output["clusters"]]
+            predicted = [
+                [(int(start), int(end)) for start, end in cluster] for cluster in output["clusters"]
+            ]
             for role, clusters, documents in (
                 ("key", gold, key_documents),
                 ("response", predicted, response_documents),

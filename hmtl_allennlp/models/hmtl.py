@@ -172,6 +172,11 @@ class HierarchicalMultiTaskModel(Model):
         self._task_statistics = {name: [0.0, 0] for name in levels}
         initializer(self)
 
+    @property
+    def tasks(self) -> List[str]:
+        """The tasks (level names) of this model, lower levels first."""
+        return list(self._level_order)
+
     def _chain_to(self, name: str) -> List[str]:
         """The levels from the root down to `name`, inclusive."""
         chain = [name]
@@ -328,7 +333,8 @@ class HierarchicalMultiTaskModel(Model):
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         """
         Each head's metrics prefixed by its task (`ner_f1`, `relation_strict_f1`, ...), for the
-        tasks that had batches since the last reset, with `<task>_loss` (the average weighted
+        tasks that had batches since the last reset (before a reset, i.e. in the progress bar,
+        only each head's main metric), with `<task>_loss` (the average weighted
         loss per batch) and `<task>_batches`; and `combined_f1`, the mean of those tasks' main
         metric (the head's `main_metric`). Counts are summed across distributed workers first,
         so that every worker reads the same heads' metrics.
@@ -346,6 +352,10 @@ class HierarchicalMultiTaskModel(Model):
                 continue
             head = self._heads[name]
             head_metrics = head.get_metrics(reset)
+            if not reset:
+                # During an epoch (the progress bar) only the main score: per-type scores and
+                # precision/recall of four tasks would not fit on a line.
+                head_metrics = {head.main_metric: head_metrics[head.main_metric]}
             metrics.update({f"{name}_{key}": value for key, value in head_metrics.items()})
             metrics[f"{name}_loss"] = loss_sum / batches
             metrics[f"{name}_batches"] = int(batches)

@@ -86,7 +86,7 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
     assert metrics["coref_mention_recall"] == 1.0  # gold mentions
     assert metrics["coref_muc_f1"] > 0.0
     # One line per batch, with the batch and the model's outputs.
-    batches = [json.loads(line) for line in predictions_file.read_text(encoding="utf-8").splitlines()]
+    batches = [json.loads(line) for line in predictions_file.read_text("utf-8").splitlines()]
     assert {"coref", "emd", "ner", "relation"} == {batch["task"][0] for batch in batches}
     assert all("clusters" in batch for batch in batches if batch["task"][0] == "coref")
 
@@ -101,7 +101,7 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
     assert scores["documents"] == 4 and scores["mentions_left_out"] == {"key": 0, "response": 0}
     for name in ("muc", "b3", "ceafe"):
         for measure in ("precision", "recall", "f1"):
-            computed_from_files = scores["files"][f"{name}_{measure}"]
-            assert computed_from_files == pytest.approx(metrics[f"coref_{name}_{measure}"], abs=1e-9)
+            from_files = scores["files"][f"{name}_{measure}"]
+            assert from_files == pytest.approx(metrics[f"coref_{name}_{measure}"], abs=1e-9)
     assert scores["files"]["avg_f1"] == pytest.approx(metrics["coref_avg_f1"], abs=1e-9)
     assert f"CoNLL F1 {'':8} {'':10} {100 * metrics['coref_avg_f1']:8.2f}" in printed

@@ -5,15 +5,8 @@ import pytest
 
 from tests.models.hmtl_test_case import REPOSITORY_ROOT, HmtlModelTestCase
 
-# A tiny, randomly initialised ELMo (AllenNLP's test fixture): bundled with the fixtures, or
-# beside the repository in the shared embeddings folder.
-ELMO_DIRECTORIES = [
-    REPOSITORY_ROOT / "fixtures" / "embeddings" / "elmo-tiny",
-    REPOSITORY_ROOT.parent / "shared" / "embeddings" / "elmo-tiny",
-]
-ELMO_TINY = next(
-    (directory for directory in ELMO_DIRECTORIES if (directory / "options.json").exists()), None
-)
+# A tiny, randomly initialised ELMo (AllenNLP's test fixture, see fixtures/NOTICE).
+ELMO_TINY = REPOSITORY_ROOT / "fixtures" / "embeddings" / "elmo-tiny"
 
 
 @pytest.mark.slow
@@ -24,7 +17,6 @@ class TestBaseEmbeddings(HmtlModelTestCase):
         model, _ = self.ensure_config_can_train_save_and_load("ner_emd_glove")
         assert model._text_field_embedder.get_output_dim() == 54
 
-    @pytest.mark.skipif(ELMO_TINY is None, reason="the tiny ELMo fixture is not available")
     def test_elmo_from_local_files(self):
         environment = {
             "HMTL_ELMO_OPTIONS": str(ELMO_TINY / "options.json"),
@@ -34,9 +26,6 @@ class TestBaseEmbeddings(HmtlModelTestCase):
             model, _ = self.ensure_config_can_train_save_and_load("ner_emd_elmo")
         assert model._text_field_embedder.get_output_dim() == 6 + 32
 
-    @pytest.mark.skipif(
-        not os.environ.get("HMTL_TRANSFORMER"), reason="no pretrained transformer installed"
-    )
     def test_pretrained_transformer_by_local_path(self):
         model, _ = self.ensure_config_can_train_save_and_load("ner_emd_transformer")
         assert model._text_field_embedder.get_output_dim() == 384
