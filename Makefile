@@ -11,7 +11,7 @@ setup:
 	@bash scripts/setup_env.sh
 
 test: setup
-	$(PYTHON) -m pytest tests
+	OMP_NUM_THREADS=1 $(PYTHON) -m pytest tests
 
 quickstart: setup
 	@bash scripts/quickstart.sh

@@ -125,10 +125,10 @@ def export_coreference(
         "documents": the number of documents written; "mentions_left_out": the crossing
         mentions that could not be written (key and response).
     """
-    if COREF_TASK not in archive.config.get("model").get("levels", {}):
+    model = archive.model
+    if COREF_TASK not in getattr(model, "tasks", []):
         raise ConfigurationError(f"The model of the archive has no '{COREF_TASK}' level.")
     reader = _coref_reader(archive.validation_dataset_reader)
-    model = archive.model
     model.eval()
     model.get_metrics(reset=True)
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
-from allennlp.data.fields import Field, MetadataField, SequenceLabelField, TextField
+from allennlp.data.fields import Field, MetadataField, TextField
 from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
 from allennlp.data.tokenizers import Token
@@ -21,7 +21,7 @@ from allennlp_models.coref.util import make_coref_instance
 
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.common.spans import COREF_MENTION_LABEL, flatten_spans, spans_to_bioul_tags
-from hmtl_allennlp.dataset_readers.fields import MultiLabelAdjacencyField
+from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +149,8 @@ class GoldDocumentReader(DatasetReader):
 
     Task fields, present when the file has the annotation layer:
 
-    - ner / emd (one instance per sentence): `tags`, a `SequenceLabelField` of BIOUL tags in
-      `tag_namespace`. Nested, overlapping or repeated spans cannot all be tagged: spans are
+    - ner / emd (one instance per sentence): `tags`, a `BioulTagsField` (a
+      `SequenceLabelField`) of BIOUL tags in `tag_namespace`. Nested, overlapping or repeated spans cannot all be tagged: spans are
       taken from the longest to the shortest (ties: earliest start, then file order) and a span
       overlapping one already taken is dropped from the tags (it stays in `gold_mentions`, so
       evaluation counts it as missed). Each file's count of dropped spans is logged.
@@ -469,7 +469,7 @@ class GoldDocumentReader(DatasetReader):
             kept, dropped = flatten_spans(local_mentions)
             statistics.counts["tag_spans"] += len(local_mentions)
             statistics.counts["tag_spans_dropped"] += len(dropped)
-            fields["tags"] = SequenceLabelField(
+            fields["tags"] = BioulTagsField(
                 spans_to_bioul_tags(len(words), kept), text_field, self._tag_namespace
             )
         if self.task == "relation" and document.relations is not None:

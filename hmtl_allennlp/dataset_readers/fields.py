@@ -1,13 +1,14 @@
 """
 Fields that AllenNLP does not provide: the multi-label token adjacency used as the target of
-multi-head selection relation extraction.
+multi-head selection relation extraction, and BIOUL tags that tolerate labels the vocabulary
+has never seen.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data.fields import Field, SequenceField
+from allennlp.data.fields import Field, SequenceField, SequenceLabelField
 from allennlp.data.vocabulary import Vocabulary
 
 
@@ -63,9 +64,12 @@ class MultiLabelAdjacencyField(Field[torch.Tensor]):
             counter[self._label_namespace][label] += 1
 
     def index(self, vocab: Vocabulary):
+        # A label the model never saw in training (e.g. in evaluation data) has no score to
+        # train, so it gets no target cell. The relation stays in the instance's gold metadata,
+        # which the metrics score against, so it counts as missed, not as absent.
+        known = vocab.get_token_to_index_vocabulary(self._label_namespace)
         self._indexed_edges = [
-            (source, target, vocab.get_token_index(label, self._label_namespace))
-            for source, target, label in self.edges
+            (source, target, known[label]) for source, target, label in self.edges if label in known
         ]
         self._num_labels = vocab.get_vocab_size(self._label_namespace)
 
@@ -104,3 +108,19 @@ class MultiLabelAdjacencyField(Field[torch.Tensor]):
             f"{self.sequence_field.sequence_length()} tokens in namespace "
             f"'{self._label_namespace}'."
         )
+
+
+class BioulTagsField(SequenceLabelField):
+    """
+    A `SequenceLabelField` of BIOUL tags that can be indexed with a vocabulary lacking some of
+    its tags, as evaluation data with an entity type never seen in training is: those tags are
+    indexed as "O". The model cannot predict such a type anyway, and the spans stay in the
+    instance's gold metadata, which the metrics score against, so they count as missed instead
+    of crashing the evaluation. With every tag known it is a plain `SequenceLabelField`.
+    """
+
+    def index(self, vocab: Vocabulary):
+        known = vocab.get_token_to_index_vocabulary(self._label_namespace)
+        if self._indexed_labels is None and any(tag not in known for tag in self.labels):
+            self.labels = [tag if tag in known else "O" for tag in self.labels]
+        super().index(vocab)

@@ -395,7 +395,8 @@ class HmtlPredictor(Predictor):
 
     # Outputs.
 
-    def _error_output(self, json_dict: JsonDict, message: str) -> JsonDict:
+    @staticmethod
+    def _error_output(json_dict: JsonDict, message: str) -> JsonDict:
         output: JsonDict = {}
         line_number = getattr(json_dict, "line_number", None)
         if line_number is not None:

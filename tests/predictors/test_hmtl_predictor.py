@@ -10,17 +10,21 @@ from hmtl_allennlp.commands import ArchiveLoadError
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.predictors import HmtlPredictor
 
+pytestmark = pytest.mark.slow
+
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPOSITORY_ROOT / "fixtures" / "data" / "redocred_sample.jsonl"
 
 
 def raw_text(document):
-    """A document's text, for raw text input: tokens joined by spaces, paragraphs by newlines."""
-    return "\n\n".join("  ".join(sentence) if index == 0 else " ".join(sentence)
-                        for index, sentence in enumerate(document["sentences"]))
-
-
-pytestmark = pytest.mark.slow
+    """
+    A document as raw text: sentences separated by a blank line, tokens by a space (two in the
+    first sentence), so that character offsets differ from those of `" ".join(tokens)`.
+    """
+    return "\n\n".join(
+        ("  " if index == 0 else " ").join(sentence)
+        for index, sentence in enumerate(document["sentences"])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def all_mentions(output):
             yield "clusters", mention
 
 
-def check_document_output(output, raw_text=None):
+def check_document_output(output, input_text=None):
     tokens = [token for sentence in output["sentences"] for token in sentence]
     assert {"ner", "mentions", "relations", "clusters"} <= set(output)
     for key, mention in all_mentions(output):
@@ -60,11 +64,11 @@ def check_document_output(output, raw_text=None):
         assert 0 <= start <= end < len(tokens), (key, mention)
         if key != "clusters":
             assert isinstance(mention["label"], str)
-        if raw_text is None:
+        if input_text is None:
             assert mention["text"] == " ".join(tokens[start : end + 1])
             assert "char_start" not in mention
         else:
-            assert raw_text[mention["char_start"] : mention["char_end"]] == mention["text"]
+            assert input_text[mention["char_start"] : mention["char_end"]] == mention["text"]
             assert mention["text"].startswith(tokens[start])
             assert mention["text"].endswith(tokens[end])
     for relation in output["relations"]:
@@ -80,7 +84,7 @@ def test_raw_text(predictor, documents):
     assert output["sentences"][0] == documents[1]["sentences"][0]
     # Whitespace never makes a token.
     assert all(token.strip() for sentence in output["sentences"] for token in sentence)
-    check_document_output(output, raw_text=text)
+    check_document_output(output, input_text=text)
     # The fixture model predicts every task (see hmtl_fixture_archive).
     assert output["mentions"] and output["relations"] and output["clusters"]
 
