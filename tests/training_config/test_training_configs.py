@@ -1,0 +1,88 @@
+"""
+Every setup under training_config/ builds (readers, data loaders, vocabulary, model and trainer,
+as `allennlp train` builds them) with its data paths pointed at the fixtures, and the full model
+trains for an epoch at the paper's sizes.
+"""
+import json
+import os
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from allennlp.commands.train import TrainModel, train_model
+from allennlp.common import Params
+
+import hmtl_allennlp  # noqa: F401  (registers everything, sets the data-path defaults)
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = sorted((REPOSITORY_ROOT / "training_config").glob("*.jsonnet"))
+FIXTURES = REPOSITORY_ROOT / "fixtures"
+
+FIXTURE_DATA = {
+    "HMTL_ONTONOTES_TRAIN": str(FIXTURES / "data" / "gum_sample.gold_conll"),
+    "HMTL_ONTONOTES_DEV": str(FIXTURES / "data" / "gum_sample.gold_conll"),
+    "HMTL_ACE05_TRAIN": str(FIXTURES / "data" / "redocred_sample.jsonl"),
+    "HMTL_ACE05_DEV": str(FIXTURES / "data" / "redocred_sample.jsonl"),
+    "HMTL_GLOVE": str(FIXTURES / "sample" / "glove.6B.50d.sample.txt.gz"),
+    "HMTL_ELMO_OPTIONS": str(FIXTURES / "embeddings" / "elmo-tiny" / "options.json"),
+    "HMTL_ELMO_WEIGHTS": str(FIXTURES / "embeddings" / "elmo-tiny" / "lm_weights.hdf5"),
+    "HMTL_ELMO_DIM": "32",
+}
+
+
+@pytest.fixture(autouse=True)
+def fixture_data():
+    with mock.patch.dict(os.environ, FIXTURE_DATA):
+        yield
+
+
+def test_every_setup_of_the_paper_has_a_config():
+    names = {config.stem for config in CONFIGS}
+    assert {
+        "hmtl_full", "hmtl_full_conll_coref", "hmtl_full_gold_mentions", "hmtl_full_emd_first",
+        "hmtl_full_uniform", "hmtl_full_temperature", "hmtl_full_characters", "hmtl_full_elmo",
+        "hmtl_full_transformer", "ner", "emd", "relation", "coref", "ner_emd", "emd_relation",
+        "emd_coref", "ner_emd_relation", "ner_emd_coref",
+    } <= names  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", CONFIGS, ids=[config.stem for config in CONFIGS])
+def test_config_builds(config, tmp_path):
+    params = Params.from_file(str(config))
+    expected_tasks = set(params["model"]["levels"].as_dict())
+    trainer_parts = TrainModel.from_params(
+        params=params, serialization_dir=str(tmp_path), local_rank=0
+    )
+    assert set(trainer_parts.model.tasks) == expected_tasks
+    assert set(trainer_parts.trainer.data_loader.tasks) == expected_tasks
+
+
+def test_config_header_says_what_and_how_to_run():
+    for config in CONFIGS:
+        header = config.read_text().split("\nlocal ")[0]
+        assert header.startswith("// HMTL"), config.name
+        assert f"allennlp train training_config/{config.name}" in header, config.name
+
+
+def test_a_missing_elmo_file_is_a_clear_error():
+    with mock.patch.dict(os.environ, {"HMTL_ELMO_OPTIONS": ""}):
+        with pytest.raises(Exception, match="Set HMTL_ELMO_OPTIONS"):
+            Params.from_file(str(REPOSITORY_ROOT / "training_config" / "hmtl_full_elmo.jsonnet"))
+
+
+@pytest.mark.slow
+def test_full_model_trains_an_epoch_on_fixtures(tmp_path):
+    params = Params.from_file(
+        str(REPOSITORY_ROOT / "training_config" / "hmtl_full.jsonnet"),
+        params_overrides=json.dumps({"trainer.num_epochs": 1}),
+    )
+    train_model(params, str(tmp_path / "run"))
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    # Tasks are drawn at random: each has a count, and together they make the epoch's steps.
+    trained = [metrics[f"trained_{task}_batches"] for task in ["ner", "emd", "relation", "coref"]]
+    assert all(count >= 0 for count in trained) and sum(trained) > 0
+    for name in ["validation_ner_f1", "validation_emd_f1", "validation_relation_strict_f1",
+                 "validation_coref_avg_f1", "validation_combined_f1"]:  # fmt: skip
+        assert 0.0 <= metrics[name] <= 1.0
+    assert (tmp_path / "run" / "model.tar.gz").exists()
