@@ -46,7 +46,7 @@ echo "setup: 1/4 torch"
 "${pip[@]}" -r requirements/torch.txt
 echo "setup: 2/4 allennlp, allennlp-models (without their stale pins)"
 "${pip[@]}" --no-deps -r requirements/allennlp.txt
-echo "setup: 3/4 pinned runtime dependencies"
+echo "setup: 3/4 pinned runtime dependencies (pip then lists allennlp's unmet pins: expected, see README)"
 "${pip[@]}" -r requirements/runtime.txt
 echo "setup: 4/4 hmtl_allennlp (editable)"
 "${pip[@]}" --no-deps -e .

@@ -1,0 +1,79 @@
+"""
+What the benchmarks of this folder share: the public data they read, the machine they ran on,
+and models built from the training configs with a vocabulary of that data.
+
+The data defaults to the public corpora in ../shared/data (GUM for NER, Re-DocRED for EMD,
+relations and coreference), read through the same environment variables as the configs, so a
+user points the benchmarks at other data the same way. Models are built with random weights and
+without reading GloVe: the embedding matrix has the same size either way, and the cost of a
+step does not depend on the values of the weights.
+"""
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+from allennlp.common import Params
+from allennlp.data import Vocabulary
+from allennlp.models import Model
+
+import hmtl_allennlp  # noqa: F401  (registers the readers, loader, model and heads)
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+PUBLIC_DATA = {
+    "HMTL_ONTONOTES_TRAIN": "../shared/data/gum/train.gum.gold_conll",
+    "HMTL_ONTONOTES_DEV": "../shared/data/gum/dev.gum.gold_conll",
+    "HMTL_ACE05_TRAIN": "../shared/data/redocred/train.jsonl",
+    "HMTL_ACE05_DEV": "../shared/data/redocred/dev.jsonl",
+}
+# The embedding sizes stay those of the configs; only the file of pretrained vectors is skipped.
+NO_PRETRAINED_FILE = {"model.text_field_embedder.token_embedders.tokens.pretrained_file": None}
+
+
+def use_public_data() -> None:
+    """Points the data variables that the user has not set at the public corpora (paths
+    relative to the repository root, where the benchmarks run from)."""
+    os.chdir(REPOSITORY)
+    for name, path in PUBLIC_DATA.items():
+        os.environ.setdefault(name, path)
+
+
+def data_paths() -> Dict[str, str]:
+    return {name: os.environ[name] for name in PUBLIC_DATA}
+
+
+def machine(threads: Optional[int] = None) -> Dict[str, Any]:
+    """The machine, as docs/BENCHMARKS.md reports it."""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        model_name = next(
+            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
+            platform.processor(),
+        )
+    except OSError:
+        model_name = platform.processor()
+    with open("/proc/meminfo") if Path("/proc/meminfo").exists() else open(os.devnull) as meminfo:
+        total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    return {
+        "cpu": model_name,
+        "cpu_count": os.cpu_count(),
+        "memory_gb": round(total_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": threads if threads is not None else torch.get_num_threads(),
+        "device": "cpu",
+    }
+
+
+def config_params(config: str, overrides: Optional[Dict[str, Any]] = None) -> Params:
+    import json
+
+    all_overrides = {**NO_PRETRAINED_FILE, **(overrides or {})}
+    return Params.from_file(str(REPOSITORY / config), params_overrides=json.dumps(all_overrides))
+
+
+def build_model(params: Params, vocab: Vocabulary) -> Model:
+    torch.manual_seed(0)
+    return Model.from_params(vocab=vocab, params=params["model"].duplicate())

@@ -1,0 +1,63 @@
+"""
+Plots dev score against parameter updates, one panel per task, for the full HMTL model, HMTL's
+single-task setups and the allennlp-models baselines, from the summary that
+scripts/results/summarize.py writes (docs/results/CORPUS.json).
+
+    python scripts/results/plot_curves.py docs/results/redocred.json docs/learning_curves_redocred.png
+
+Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
+throwaway one: python3 -m venv /tmp/plot && /tmp/plot/bin/pip install matplotlib.
+The x axis counts all updates of a run; for the full model the updates of the task itself are
+fewer (the tables of docs/RESULTS.md give both).
+"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+LABELS = {
+    "full": "HMTL full model",
+    "ner": "HMTL single task",
+    "emd": "HMTL single task",
+    "relation": "HMTL single task",
+    "coref": "HMTL single task",
+    "crf_ner": "allennlp-models crf_tagger",
+    "crf_emd": "allennlp-models crf_tagger",
+    "coref_baseline": "allennlp-models coref",
+}
+STYLES = {"full": "o-", "crf_ner": "s--", "crf_emd": "s--", "coref_baseline": "s--"}
+TITLES = {"ner": "NER", "emd": "EMD", "relation": "RE, strict F1", "coref": "CR, avg. F1"}
+
+
+def main() -> None:
+    summary_path, image_path = sys.argv[1], sys.argv[2]
+    with open(summary_path) as file:
+        summary = json.load(file)
+    tasks = ["ner", "emd", "relation", "coref"]
+    figure, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.4))
+    for axis, task in zip(axes, tasks):
+        for run, result in summary["runs"].items():
+            if task not in result["tasks"]:
+                continue
+            curve = result["tasks"][task]["curve"]
+            axis.plot(
+                [point["updates"] for point in curve],
+                [point["dev"] for point in curve],
+                STYLES.get(run, "^-"),
+                label=LABELS[run],
+            )
+        corpus = "GUM" if task == "ner" else summary["corpus_name"]
+        axis.set_title(f"{TITLES[task]} ({corpus})")
+        axis.set_xlabel("parameter updates")
+        axis.set_ylabel("dev F1")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(image_path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()

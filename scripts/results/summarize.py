@@ -1,0 +1,106 @@
+"""
+Turns the runs of scripts/results/train_runs.sh into the numbers of docs/RESULTS.md: for every
+run and task, the best dev score, the epoch and the number of parameter updates (all tasks, and
+the task's own) at which it was reached, and the run's wall time; plus the curve of dev score
+against updates that scripts/results/plot_curves.py draws.
+
+    .venv/bin/python scripts/results/summarize.py CORPUS [--runs output/results]
+        [--output docs/results/CORPUS.json]
+
+Needs only the standard library (it reads the runs' JSON files).
+"""
+import argparse
+import json
+from pathlib import Path
+
+# run -> {task: the dev metric that scores it}; the baselines' metrics have allennlp-models' names.
+RUNS = {
+    "full": {
+        "ner": "ner_f1",
+        "emd": "emd_f1",
+        "relation": "relation_strict_f1",
+        "coref": "coref_avg_f1",
+    },
+    "ner": {"ner": "ner_f1"},
+    "emd": {"emd": "emd_f1"},
+    "relation": {"relation": "relation_strict_f1"},
+    "coref": {"coref": "coref_avg_f1"},
+    "crf_ner": {"ner": "f1-measure-overall"},
+    "crf_emd": {"emd": "f1-measure-overall"},
+    "coref_baseline": {"coref": "coref_f1"},
+}
+CORPUS_NAMES = {"redocred": "Re-DocRED", "scierc": "SciERC"}
+# Secondary scores shown beside the main one.
+EXTRA = {"relation_strict_f1": ["relation_boundaries_f1", "relation_hmtl_f1"],
+         "coref_avg_f1": ["coref_muc_f1", "coref_b3_f1", "coref_ceafe_f1"]}
+
+
+def updates_per_epoch(config: dict) -> int:
+    loader = config["data_loader"]
+    steps = loader.get("scheduler", {}).get("steps_per_epoch") or loader.get("batches_per_epoch")
+    if steps is None:
+        raise ValueError("runs with one pass over the data per epoch are not supported here")
+    return int(steps)
+
+
+def summarize_run(directory: Path, tasks: dict) -> dict:
+    config = json.loads((directory / "config.json").read_text())
+    per_epoch = updates_per_epoch(config)
+    epochs = sorted(directory.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.split("_")[-1]))
+    metrics = [json.loads(path.read_text()) for path in epochs]
+    wall = directory / "wall_seconds"
+    result = {
+        "epochs_run": len(metrics),
+        "updates_per_epoch": per_epoch,
+        "wall_seconds": int(wall.read_text()) if wall.exists() else None,
+        "training_duration": metrics[-1].get("training_duration") if metrics else None,
+        "tasks": {},
+    }
+    for task, metric in tasks.items():
+        curve = []
+        for epoch, values in enumerate(metrics):
+            point = {
+                "epoch": epoch,
+                "updates": (epoch + 1) * per_epoch,
+                # HMTL's task-count callback counts the batches of each task; a single-task
+                # baseline trains on its task at every update.
+                "task_updates": values.get(f"trained_{task}_batches", (epoch + 1) * per_epoch),
+                "dev": round(100 * values[f"validation_{metric}"], 2),
+            }
+            for extra in EXTRA.get(metric, []):
+                point[extra] = round(100 * values[f"validation_{extra}"], 2)
+            curve.append(point)
+        best = max(curve, key=lambda point: point["dev"]) if curve else None
+        result["tasks"][task] = {"metric": metric, "best": best, "curve": curve}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
+    parser.add_argument("corpus")
+    parser.add_argument("--runs", default="output/results")
+    parser.add_argument("--output")
+    arguments = parser.parse_args()
+    root = Path(arguments.runs) / arguments.corpus
+    summary = {
+        "corpus": arguments.corpus,
+        "corpus_name": CORPUS_NAMES.get(arguments.corpus, arguments.corpus),
+        "runs": {},
+    }
+    for run, tasks in RUNS.items():
+        if (root / run / "config.json").exists() and list((root / run).glob("metrics_epoch_*")):
+            summary["runs"][run] = summarize_run(root / run, tasks)
+    print(f"{'run':<15} {'task':<9} {'best dev':>8} {'epoch':>5} {'updates':>8} "
+          f"{'task upd.':>9} {'wall s':>7}")
+    for run, result in summary["runs"].items():
+        for task, scores in result["tasks"].items():
+            best = scores["best"]
+            print(f"{run:<15} {task:<9} {best['dev']:>8} {best['epoch']:>5} {best['updates']:>8} "
+                  f"{best['task_updates']:>9} {result['wall_seconds'] or '-':>7}")
+    output = Path(arguments.output or f"docs/results/{arguments.corpus}.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(summary, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

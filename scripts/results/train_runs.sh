@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Trains the rows of docs/RESULTS.md: the full HMTL model, HMTL's four single-task setups and the
+# allennlp-models baselines (crf_tagger for NER and EMD, coref for coreference), all with GloVe 6B
+# 50d + the character CNN, on public corpora: NER on GUM, EMD/RE/CR on an ACE-format corpus.
+#
+#   scripts/results/train_runs.sh CORPUS [RUN ...]
+#     CORPUS: redocred or scierc (the ACE-format corpus of EMD, relations and coreference)
+#     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline
+#             (default: all; ner and crf_ner read GUM only, so they are the same for both corpora)
+#
+# The budget is the same for every run: EPOCHS epochs of STEPS parameter updates each, then a
+# pass over the whole dev sets. The defaults fit a 2-core CPU; with more time or a GPU raise them
+# (EPOCHS=100 STEPS= runs to convergence: an empty STEPS means one pass over the training data
+# per epoch), e.g.  EPOCHS=40 STEPS= CUDA_DEVICE=0 scripts/results/train_runs.sh redocred
+#
+# Environment: DATA (default ../shared/data), GLOVE (default ../shared/embeddings/glove.6B.50d.txt.gz),
+# EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1).
+# The coreference baseline's field adapter is benchmarks/allennlp_models_adapters.py, imported as a
+# top-level module (an installed package already takes the name `benchmarks`).
+# Each run writes OUT/<corpus>/<run>/ (metrics_epoch_*.json, metrics.json, model.tar.gz) and
+# OUT/<corpus>/<run>.log; scripts/results/summarize.py turns them into the tables.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+corpus=${1:?"usage: $0 redocred|scierc [RUN ...]"}
+shift
+runs=("$@")
+[ ${#runs[@]} -eq 0 ] && runs=(full ner emd relation coref crf_ner crf_emd coref_baseline)
+
+DATA=${DATA:-../shared/data}
+EPOCHS=${EPOCHS:-4}
+STEPS=${STEPS-100}
+THREADS=${THREADS:-1}
+OUT=${OUT:-output/results}
+CUDA_DEVICE=${CUDA_DEVICE:--1}
+
+export HMTL_ONTONOTES_TRAIN=$DATA/gum/train.gum.gold_conll
+export HMTL_ONTONOTES_DEV=$DATA/gum/dev.gum.gold_conll
+export HMTL_GLOVE=${GLOVE:-../shared/embeddings/glove.6B.50d.txt.gz}
+case $corpus in
+  redocred) export HMTL_ACE05_TRAIN=$DATA/redocred/train.jsonl HMTL_ACE05_DEV=$DATA/redocred/dev.jsonl ;;
+  scierc) export HMTL_ACE05_TRAIN=$DATA/scierc/train.json HMTL_ACE05_DEV=$DATA/scierc/dev.json ;;
+  *) echo "unknown corpus $corpus (redocred or scierc)" >&2; exit 2 ;;
+esac
+# One thread per run: on a small shared CPU, several torch threads per process mostly wait on
+# each other.
+export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+
+mkdir -p "$OUT/$corpus"
+# HMTL counts updates with its own scheduler; the baselines' data loader takes batches_per_epoch.
+hmtl_budget="\"data_loader.scheduler.steps_per_epoch\": ${STEPS:-null}"
+baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
+common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
+
+for run in "${runs[@]}"; do
+  case $run in
+    full) config=training_config/hmtl_full.jsonnet ;;
+    ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
+    crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
+    crf_emd) config=training_config/baselines/crf_tagger_emd.jsonnet ;;
+    coref_baseline) config=training_config/baselines/coref.jsonnet ;;
+    *) echo "unknown run $run" >&2; exit 2 ;;
+  esac
+  case $run in
+    # The task-count callback only: TensorBoard logs would cost time and are not used here.
+    full|ner|emd|relation|coref)
+      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]}" ;;
+    *) overrides="{$common, $baseline_budget}" ;;
+  esac
+  echo "$(date -u +%FT%TZ) $corpus/$run: allennlp train $config -o '$overrides'"
+  start=$(date +%s)
+  PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$run" -f \
+    --include-package hmtl_allennlp --include-package allennlp_models_adapters \
+    -o "$overrides" > "$OUT/$corpus/$run.log" 2>&1
+  echo "$(( $(date +%s) - start ))" > "$OUT/$corpus/$run/wall_seconds"
+  echo "$(date -u +%FT%TZ) $corpus/$run: done in $(cat "$OUT/$corpus/$run/wall_seconds") s"
+done
