@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)")
 
 
-def problems():
-    for requirements in sorted((ROOT / "requirements").glob("*.txt")):
+def problems(requirements_dir: Path = ROOT / "requirements"):
+    for requirements in sorted(requirements_dir.glob("*.txt")):
         for line in requirements.read_text().splitlines():
             match = PIN.match(line.strip())
             if not match:
