@@ -5,9 +5,10 @@ candidate spans, gold labels) that HMTL's levels see.
 
 They differ in field names only: HMTL calls the text `tokens`, its words `metadata["tokens"]` and
 keeps the gold clusters in `metadata["gold_clusters"]`; `crf_tagger` reads `metadata["words"]`,
-`coref` wants `text` and `metadata["original_text"]` and `metadata["clusters"]`. This lives outside the package because it exists for the comparison
-alone. Load it with `PYTHONPATH=benchmarks` and `--include-package allennlp_models_adapters` (a
-package installed with the dependencies already owns the name `benchmarks`).
+`coref` wants `text` and `metadata["original_text"]` and `metadata["clusters"]`. This lives
+outside the package because it exists for the comparison alone. Load it with
+`PYTHONPATH=benchmarks` and `--include-package allennlp_models_adapters` (a package installed
+with the dependencies already owns the name `benchmarks`).
 """
 from typing import Iterator
 

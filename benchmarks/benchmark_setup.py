@@ -14,12 +14,20 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-import torch
-from allennlp.common import Params
-from allennlp.data import Vocabulary
-from allennlp.models import Model
+# Importing the plugin fills every data variable the user has not set with the bundled sample;
+# the variables the user did set are recorded first, so that only those override the corpora.
+USER_SET = {
+    name
+    for name in ("HMTL_ONTONOTES_TRAIN", "HMTL_ONTONOTES_DEV", "HMTL_ACE05_TRAIN", "HMTL_ACE05_DEV")
+    if name in os.environ
+}
 
-import hmtl_allennlp  # noqa: F401  (registers the readers, loader, model and heads)
+import torch  # noqa: E402
+from allennlp.common import Params  # noqa: E402
+from allennlp.data import Vocabulary  # noqa: E402
+from allennlp.models import Model  # noqa: E402
+
+import hmtl_allennlp  # noqa: F401, E402  (registers the readers, loader, model and heads)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PUBLIC_DATA = {
@@ -37,7 +45,8 @@ def use_public_data() -> None:
     relative to the repository root, where the benchmarks run from)."""
     os.chdir(REPOSITORY)
     for name, path in PUBLIC_DATA.items():
-        os.environ.setdefault(name, path)
+        if name not in USER_SET:
+            os.environ[name] = path
 
 
 def data_paths() -> Dict[str, str]:
@@ -54,8 +63,11 @@ def machine(threads: Optional[int] = None) -> Dict[str, Any]:
         )
     except OSError:
         model_name = platform.processor()
-    with open("/proc/meminfo") if Path("/proc/meminfo").exists() else open(os.devnull) as meminfo:
-        total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    meminfo_path = "/proc/meminfo" if Path("/proc/meminfo").exists() else os.devnull
+    with open(meminfo_path) as meminfo:
+        total_kb = next(
+            (int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0
+        )
     return {
         "cpu": model_name,
         "cpu_count": os.cpu_count(),

@@ -31,7 +31,14 @@ from allennlp.models.archival import load_archive
 import allennlp_models.coref  # noqa: F401  (registers "coref")
 import allennlp_models.tagging  # noqa: F401  (registers "crf_tagger")
 from allennlp_models_adapters import CorefForAllennlpModels
-from benchmark_setup import REPOSITORY, build_model, config_params, data_paths, machine, use_public_data
+from benchmark_setup import (
+    REPOSITORY,
+    build_model,
+    config_params,
+    data_paths,
+    machine,
+    use_public_data,
+)
 
 
 def read(reader_params, path: str, limit: int) -> List[Instance]:

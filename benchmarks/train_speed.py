@@ -21,7 +21,14 @@ from typing import Dict, List
 import torch
 from allennlp.data import Batch, DataLoader, DatasetReader, Instance, Vocabulary
 
-from benchmark_setup import REPOSITORY, build_model, config_params, data_paths, machine, use_public_data
+from benchmark_setup import (
+    REPOSITORY,
+    build_model,
+    config_params,
+    data_paths,
+    machine,
+    use_public_data,
+)
 
 CONFIG = "training_config/hmtl_full.jsonnet"
 

@@ -57,12 +57,19 @@ local elmo = {
 };
 local transformer = {
   indexers: {
-    transformer: { type: 'pretrained_transformer_mismatched', model_name: env('HMTL_TRANSFORMER') },
+    // max_length: documents (coreference) longer than the transformer's 512 wordpieces are
+    // encoded in windows of 512.
+    transformer: {
+      type: 'pretrained_transformer_mismatched',
+      model_name: env('HMTL_TRANSFORMER'),
+      max_length: 512,
+    },
   },
   embedders: {
     transformer: {
       type: 'pretrained_transformer_mismatched',
       model_name: env('HMTL_TRANSFORMER'),
+      max_length: 512,
       train_parameters: false,  // frozen features, like ELMo in the paper; cheap on a CPU
     },
   },

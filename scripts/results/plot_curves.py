@@ -3,10 +3,11 @@ Plots dev score against parameter updates, one panel per task, for the full HMTL
 single-task setups and the allennlp-models baselines, from the summary that
 scripts/results/summarize.py writes (docs/results/CORPUS.json).
 
-    python scripts/results/plot_curves.py docs/results/redocred.json docs/learning_curves_redocred.png
+    python scripts/results/plot_curves.py docs/results/redocred.json \
+        docs/learning_curves_redocred.png
 
 Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
-throwaway one: python3 -m venv /tmp/plot && /tmp/plot/bin/pip install matplotlib.
+throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
 The x axis counts all updates of a run; for the full model the updates of the task itself are
 fewer (the tables of docs/RESULTS.md give both).
 """
@@ -20,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 LABELS = {
     "full": "HMTL full model",
+    "full_transformer": "HMTL full model, MiniLM",
     "ner": "HMTL single task",
     "emd": "HMTL single task",
     "relation": "HMTL single task",

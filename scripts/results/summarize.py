@@ -21,6 +21,12 @@ RUNS = {
         "relation": "relation_strict_f1",
         "coref": "coref_avg_f1",
     },
+    "full_transformer": {
+        "ner": "ner_f1",
+        "emd": "emd_f1",
+        "relation": "relation_strict_f1",
+        "coref": "coref_avg_f1",
+    },
     "ner": {"ner": "ner_f1"},
     "emd": {"emd": "emd_f1"},
     "relation": {"relation": "relation_strict_f1"},
@@ -46,7 +52,9 @@ def updates_per_epoch(config: dict) -> int:
 def summarize_run(directory: Path, tasks: dict) -> dict:
     config = json.loads((directory / "config.json").read_text())
     per_epoch = updates_per_epoch(config)
-    epochs = sorted(directory.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.split("_")[-1]))
+    epochs = sorted(
+        directory.glob("metrics_epoch_*.json"), key=lambda path: int(path.stem.split("_")[-1])
+    )
     metrics = [json.loads(path.read_text()) for path in epochs]
     wall = directory / "wall_seconds"
     result = {

@@ -5,8 +5,10 @@
 #
 #   scripts/results/train_runs.sh CORPUS [RUN ...]
 #     CORPUS: redocred or scierc (the ACE-format corpus of EMD, relations and coreference)
-#     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline
-#             (default: all; ner and crf_ner read GUM only, so they are the same for both corpora)
+#     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline, and
+#             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER)
+#             (default: all but full_transformer; ner and crf_ner read GUM only, so they are
+#             the same for both corpora)
 #
 # The budget is the same for every run: EPOCHS epochs of STEPS parameter updates each, then a
 # pass over the whole dev sets. The defaults fit a 2-core CPU; with more time or a GPU raise them
@@ -55,6 +57,7 @@ common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
 for run in "${runs[@]}"; do
   case $run in
     full) config=training_config/hmtl_full.jsonnet ;;
+    full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
     crf_emd) config=training_config/baselines/crf_tagger_emd.jsonnet ;;
@@ -63,7 +66,7 @@ for run in "${runs[@]}"; do
   esac
   case $run in
     # The task-count callback only: TensorBoard logs would cost time and are not used here.
-    full|ner|emd|relation|coref)
+    full|full_transformer|ner|emd|relation|coref)
       overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]}" ;;
     *) overrides="{$common, $baseline_budget}" ;;
   esac

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
-from allennlp.common.checks import check_dimensions_match
+from allennlp.common.checks import ConfigurationError, check_dimensions_match
 from allennlp.data import Vocabulary
 from allennlp.models.heads import Head
 from allennlp.modules import FeedForward, GatedSum
@@ -89,6 +89,9 @@ class CoreferenceHead(Head):
         Dropout applied to the base embeddings before they are pooled into spans.
     gold_mentions : `bool`, optional (default = `False`)
         Whether the candidate spans are the gold mentions (see above).
+    antecedent_chunk_size : `int`, optional (default = `512`)
+        Antecedents are scored for this many kept spans at a time, which bounds the memory of
+        the span-pair representations on long documents; the scores do not depend on it.
     initializer : `InitializerApplicator`, optional (default = `InitializerApplicator()`)
         Used to initialize the parameters.
 
@@ -127,10 +130,16 @@ class CoreferenceHead(Head):
         inference_order: int = 1,
         lexical_dropout: float = 0.5,
         gold_mentions: bool = False,
+        antecedent_chunk_size: int = 512,
         initializer: InitializerApplicator = InitializerApplicator(),
         **kwargs,
     ) -> None:
         super().__init__(vocab, **kwargs)
+        if antecedent_chunk_size < 1:
+            raise ConfigurationError(
+                f"{task} head: antecedent_chunk_size must be at least 1, got {antecedent_chunk_size}."
+            )
+        self._antecedent_chunk_size = antecedent_chunk_size
         self._task = task
         self._max_span_width = max_span_width
         self._spans_per_word = spans_per_word
@@ -198,6 +207,49 @@ class CoreferenceHead(Head):
             activations=Activation.by_name("relu")(),
             dropout=0.3,
         )
+
+    def _antecedent_scores(
+        self,
+        top_span_embeddings: torch.Tensor,
+        top_antecedent_indices: torch.LongTensor,
+        top_partial_coreference_scores: torch.Tensor,
+        top_antecedent_mask: torch.BoolTensor,
+        top_antecedent_offsets: torch.LongTensor,
+    ) -> torch.Tensor:
+        """
+        The scores of every kept span's antecedents (dummy first), computed for
+        `antecedent_chunk_size` kept spans at a time. allennlp-models builds the pair
+        representations [g_i; g_j; g_i * g_j; distance] of all kept spans at once, which on a
+        16,000-token document (6,400 kept spans x 70 antecedents x ~2,800 values) takes over
+        5 GB; a span's scores depend on its own row only, so chunks give the same scores with
+        the peak memory of one chunk.
+
+        # Returns
+
+        A tensor of shape (batch_size, max_num_spans_kept, 1 + max_antecedents).
+        """
+        num_spans_kept = top_span_embeddings.size(1)
+        chunks = []
+        for start in range(0, num_spans_kept, self._antecedent_chunk_size) or [0]:
+            rows = slice(start, start + self._antecedent_chunk_size)
+            # Shape: (batch_size, chunk_size, max_antecedents)
+            antecedent_indices = top_antecedent_indices[:, rows]
+            # Shape: (batch_size, chunk_size, max_antecedents, span_dim)
+            antecedent_embeddings = util.batched_index_select(
+                top_span_embeddings,
+                antecedent_indices,
+                util.flatten_and_batch_shift_indices(antecedent_indices, num_spans_kept),
+            )
+            chunks.append(
+                self._compute_coreference_scores(
+                    top_span_embeddings[:, rows],
+                    antecedent_embeddings,
+                    top_partial_coreference_scores[:, rows],
+                    top_antecedent_mask[:, rows],
+                    top_antecedent_offsets[:, rows],
+                )
+            )
+        return torch.cat(chunks, 1)
 
     def forward(
         self,  # type: ignore
@@ -361,14 +413,10 @@ class CoreferenceHead(Head):
         flat_top_antecedent_indices = util.flatten_and_batch_shift_indices(
             top_antecedent_indices, max_num_spans_kept
         )
-        # Shape: (batch_size, max_num_spans_kept, max_antecedents, span_dim)
-        top_antecedent_embeddings = util.batched_index_select(
-            top_span_embeddings, top_antecedent_indices, flat_top_antecedent_indices
-        )
         # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-        coreference_scores = self._compute_coreference_scores(
+        coreference_scores = self._antecedent_scores(
             top_span_embeddings,
-            top_antecedent_embeddings,
+            top_antecedent_indices,
             top_partial_coreference_scores,
             top_antecedent_mask,
             top_antecedent_offsets,
@@ -389,6 +437,10 @@ class CoreferenceHead(Head):
             attention_weights = util.masked_softmax(
                 coreference_scores, antecedent_with_dummy_mask, memory_efficient=True
             )
+            # Shape: (batch_size, max_num_spans_kept, max_antecedents, span_dim)
+            top_antecedent_embeddings = util.batched_index_select(
+                top_span_embeddings, top_antecedent_indices, flat_top_antecedent_indices
+            )
             # The dummy antecedent stands for the span itself.
             # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents, span_dim)
             antecedent_with_dummy_embeddings = torch.cat(
@@ -399,14 +451,10 @@ class CoreferenceHead(Head):
                 top_span_embeddings,
                 util.weighted_sum(antecedent_with_dummy_embeddings, attention_weights),
             )
-            # Shape: (batch_size, max_num_spans_kept, max_antecedents, span_dim)
-            top_antecedent_embeddings = util.batched_index_select(
-                top_span_embeddings, top_antecedent_indices, flat_top_antecedent_indices
-            )
             # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-            coreference_scores = self._compute_coreference_scores(
+            coreference_scores = self._antecedent_scores(
                 top_span_embeddings,
-                top_antecedent_embeddings,
+                top_antecedent_indices,
                 top_partial_coreference_scores,
                 top_antecedent_mask,
                 top_antecedent_offsets,

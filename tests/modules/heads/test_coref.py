@@ -289,3 +289,26 @@ def test_decoded_clusters_are_valid_spans_of_their_document():
                 assert span in candidates
                 assert span not in seen, "a span belongs to one cluster"
                 seen.add(span)
+
+
+
+@pytest.mark.parametrize("inference_order", [1, 2])
+def test_chunked_antecedent_scoring_gives_the_same_output(inference_order):
+    """Scoring antecedents a few kept spans at a time changes memory, never the result."""
+    whole = make_head(spans_per_word=3.0, inference_order=inference_order)
+    chunked = make_head(spans_per_word=3.0, inference_order=inference_order, antecedent_chunk_size=2)
+    chunked.load_state_dict(whole.state_dict())
+    whole.eval()
+    chunked.eval()
+    batch = make_batch([TOY_DOCUMENT, {"sentence_lengths": [3, 4], "gold_clusters": [[(0, 1), (4, 4)]]}])
+    with torch.no_grad():
+        expected, got = whole(**batch), chunked(**batch)
+    assert torch.equal(expected["top_spans"], got["top_spans"])
+    assert torch.equal(expected["predicted_antecedents"], got["predicted_antecedents"])
+    assert torch.allclose(expected["loss"], got["loss"])
+    assert expected["clusters"] == got["clusters"]
+
+
+def test_antecedent_chunk_size_must_be_positive():
+    with pytest.raises(ConfigurationError, match="antecedent_chunk_size"):
+        make_head(antecedent_chunk_size=0)
