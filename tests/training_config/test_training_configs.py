@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from allennlp.commands.train import TrainModel, train_model
 from allennlp.common import Params
+from allennlp.common.plugins import import_plugins
 
 import hmtl_allennlp  # noqa: F401  (registers everything, sets the data-path defaults)
 
@@ -86,3 +87,22 @@ def test_full_model_trains_an_epoch_on_fixtures(tmp_path):
                  "validation_coref_avg_f1", "validation_combined_f1"]:  # fmt: skip
         assert 0.0 <= metrics[name] <= 1.0
     assert (tmp_path / "run" / "model.tar.gz").exists()
+
+
+BASELINES = sorted((REPOSITORY_ROOT / "training_config" / "baselines").glob("*.jsonnet"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", BASELINES, ids=[config.stem for config in BASELINES])
+def test_baseline_config_builds(config, tmp_path, monkeypatch):
+    # The allennlp-models baselines read HMTL's instances through small adapters that live
+    # with the benchmarks (`--include-package allennlp_models_adapters`, PYTHONPATH=benchmarks).
+    monkeypatch.syspath_prepend(str(REPOSITORY_ROOT / "benchmarks"))
+    import allennlp_models_adapters  # noqa: F401
+
+    import_plugins()  # allennlp-models' models, as the `allennlp` command loads them
+
+    trainer_parts = TrainModel.from_params(
+        params=Params.from_file(str(config)), serialization_dir=str(tmp_path), local_rank=0
+    )
+    assert type(trainer_parts.model).__module__.startswith("allennlp_models.")
