@@ -116,7 +116,15 @@ class Ace05Reader(GoldDocumentReader):
         doc_key = data.get("doc_key")
         if not isinstance(doc_key, str):
             raise DataFormatError(f"{where}: missing or non-string 'doc_key' ({doc_key!r}).")
-        return _DocumentChecker(f"{where}, doc_key {doc_key!r}", data).document()
+        return parse_dygie_document(f"{where}, doc_key {doc_key!r}", data)
+
+
+def parse_dygie_document(where: str, data: Dict[str, Any]) -> GoldDocument:
+    """
+    Checks one DyGIE JSON object and turns it into a `GoldDocument`; `where` (e.g. "file.jsonl,
+    line 3, doc_key d1") starts the message of the `DataFormatError` raised on bad input.
+    """
+    return _DocumentChecker(where, data).document()
 
 
 class _DocumentChecker:

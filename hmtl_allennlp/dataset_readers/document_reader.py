@@ -295,6 +295,16 @@ class GoldDocumentReader(DatasetReader):
             )
         return paths
 
+    @property
+    def token_indexers(self) -> Dict[str, TokenIndexer]:
+        """How the reader indexes tokens (the predictor builds its instances the same way)."""
+        return self._token_indexers
+
+    @property
+    def max_span_width(self) -> int:
+        """The widest coreference candidate span, in tokens."""
+        return self._max_span_width
+
     def reads(self, file_path: str) -> bool:
         """
         Whether `file_path` is data of this reader's format: a file it would pick when walking a

@@ -17,7 +17,7 @@ from hmtl_allennlp_compat import blank_english_pipeline
 
 from hmtl_allennlp.commands.archive import load_model_archive
 from hmtl_allennlp.common.errors import DataFormatError
-from hmtl_allennlp.dataset_readers.ace05 import _DocumentChecker
+from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
 from hmtl_allennlp.dataset_readers.document_reader import GoldDocument, GoldDocumentReader
 from hmtl_allennlp.models.hmtl import PREDICT_ALL_TASKS
 
@@ -153,9 +153,9 @@ class HmtlPredictor(Predictor):
         self._max_document_tokens = max_document_tokens
         self._strict = strict
         readers = _document_readers(dataset_reader)
-        self._token_indexers = readers[0]._token_indexers
+        self._token_indexers = readers[0].token_indexers
         coref_readers = [reader for reader in readers if reader.task == "coref"]
-        self._max_span_width = coref_readers[0]._max_span_width if coref_readers else None
+        self._max_span_width = coref_readers[0].max_span_width if coref_readers else None
         self._spacy = None
         self._lines_read = 0
 
@@ -323,7 +323,7 @@ class HmtlPredictor(Predictor):
                 f"{sorted(json_dict)}."
             )
         if has_sentences:
-            gold = _DocumentChecker(where, {**json_dict, "doc_key": doc_key}).document()
+            gold = parse_dygie_document(where, {**json_dict, "doc_key": doc_key})
             return _InputDocument(gold, doc_key, line_number)
         return self._tokenize(json_dict["text"], doc_key, line_number, where)
 
