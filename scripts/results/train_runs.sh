@@ -6,7 +6,8 @@
 #   scripts/results/train_runs.sh CORPUS [RUN ...]
 #     CORPUS: redocred or scierc (the ACE-format corpus of EMD, relations and coreference)
 #     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline, and
-#             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER)
+#             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER),
+#             relation_weighted (relations alone, positive cells weighted 30 times)
 #             (default: all but full_transformer; ner and crf_ner read GUM only, so they are
 #             the same for both corpora)
 #
@@ -59,6 +60,7 @@ for run in "${runs[@]}"; do
     full) config=training_config/hmtl_full.jsonnet ;;
     full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
+    relation_weighted) config=training_config/relation.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
     crf_emd) config=training_config/baselines/crf_tagger_emd.jsonnet ;;
     coref_baseline) config=training_config/baselines/coref.jsonnet ;;
@@ -68,6 +70,9 @@ for run in "${runs[@]}"; do
     # The task-count callback only: TensorBoard logs would cost time and are not used here.
     full|full_transformer|ner|emd|relation|coref)
       overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]}" ;;
+    # Relation extraction alone, its rare positive cells weighted 30 times.
+    relation_weighted)
+      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}], \"model.levels.relation.head.positive_weight\": 30}" ;;
     *) overrides="{$common, $baseline_budget}" ;;
   esac
   echo "$(date -u +%FT%TZ) $corpus/$run: allennlp train $config -o '$overrides'"

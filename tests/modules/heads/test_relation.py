@@ -150,3 +150,17 @@ def test_configuration_errors(vocab):
         MultiHeadSelectionHead(vocab, task="relation", input_dim=2, label_namespace="other_labels")
     with pytest.raises(ConfigurationError, match="loss_reduction"):
         MultiHeadSelectionHead(vocab, task="relation", input_dim=2, loss_reduction="max")
+
+
+def test_positive_weight_scales_only_the_positive_cells(vocab):
+    relations = torch.zeros(1, 4, 4, 1)
+    relations[0, 0, 3, 0] = 1.0
+    arguments = dict(encoded_text=ENCODED, mask=MASK, metadata=[metadata([])], relations=relations)
+    plain = make_head(vocab, loss_reduction="sum")(**arguments)["loss"]
+    weighted = make_head(vocab, loss_reduction="sum", positive_weight=3.0)(**arguments)["loss"]
+    # The one positive cell (John -> Paris) has logit relu(1 + 1 - 1.5) = 0.5, so its loss is
+    # -log(sigmoid(0.5)); weighting it 3 times adds twice that, and nothing else changes.
+    positive_cell_loss = -torch.log(torch.sigmoid(torch.tensor(0.5))).item()
+    assert weighted.item() - plain.item() == pytest.approx(2 * positive_cell_loss, rel=1e-5)
+    with pytest.raises(ConfigurationError, match="positive_weight"):
+        make_head(vocab, positive_weight=0.0)
