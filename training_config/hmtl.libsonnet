@@ -113,15 +113,21 @@ local encoder_sizes = {
 local output_dim(task) = 2 * encoder_sizes[task].hidden_size;
 local coref_max_span_width = 8;
 
+// Relation heads. span_pair (the default, chosen by CoNLL04 dev F1, see docs/RESULTS.md)
+// classifies pairs of candidate mentions; multi_head_selection is the paper's head (Bekoulis et
+// al. 2018), one sigmoid per token pair and label.
+local relation_heads = {
+  span_pair: { type: 'span_pair' },
+  multi_head_selection: { type: 'multi_head_selection', loss_reduction: 'mean' },
+};
 // Loss scales: one Adam updates every task here (the original had one Adam per task), so the
-// losses are kept of a similar size: the CRF loss is the mean over the sentences of a batch, and
-// the relation loss the mean over its cells times 100 (the original's relation scaling; see the
-// loss_weight of the relation level below).
-local head(task, mention_level, gold_mentions) =
+// losses are kept of a similar size: the CRF loss is the mean over the sentences of a batch, the
+// span_pair loss the mean over the sentences of their pairs' summed cross-entropy, and the
+// multi-head selection loss the mean over its cells times 100 (the original's relation scaling).
+local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
+local head(task, mention_level, gold_mentions, relation_head) =
   if task == 'ner' || task == 'emd' then { type: 'crf_tagger', dropout: 0.2, loss_reduction: 'mean' }
-  else if task == 'relation' then {
-    type: 'multi_head_selection',
-    loss_reduction: 'mean',
+  else if task == 'relation' then relation_heads[relation_head] {
     [if mention_level != null then 'mention_level']: mention_level,
   }
   else if task == 'coref' then {
@@ -143,13 +149,15 @@ local head(task, mention_level, gold_mentions) =
   // sampling, temperature : the task sampling of the "hmtl_sampling" scheduler
   // embedding : a key of `embeddings` above
   // coref_gold_mentions : coreference candidates restricted to gold mentions (the GM setups)
+  // relation_head : "span_pair" (the default) or "multi_head_selection" (the paper's)
   hmtl(levels,
        coref_source='ace05',
        relation_mention_level=if std.objectHas(levels, 'emd') then 'emd' else null,
        sampling='proportional',
        temperature=null,
        embedding='glove_characters',
-       coref_gold_mentions=false)::
+       coref_gold_mentions=false,
+       relation_head='span_pair')::
     local tasks = std.objectFields(levels);
     local source(task) =
       if task == 'ner' then sources.ontonotes
@@ -190,7 +198,7 @@ local head(task, mention_level, gold_mentions) =
         levels: {
           [task]: {
             parent: levels[task],
-            loss_weight: if task == 'relation' then 100 else 1,
+            loss_weight: if task == 'relation' then relation_loss_weights[relation_head] else 1,
             encoder: {
               type: 'lstm',
               input_size: base.dim + (if levels[task] == null then 0 else output_dim(levels[task])),
@@ -199,7 +207,7 @@ local head(task, mention_level, gold_mentions) =
               dropout: encoder_sizes[task].dropout,
               bidirectional: true,
             },
-            head: head(task, relation_mention_level, coref_gold_mentions),
+            head: head(task, relation_mention_level, coref_gold_mentions, relation_head),
           }
           for task in tasks
         },

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
-from allennlp.data.fields import Field, MetadataField, TextField
+from allennlp.data.fields import Field, MetadataField, MultiLabelField, TextField
 from allennlp.data.instance import Instance
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
 from allennlp.data.tokenizers import Token
@@ -157,7 +157,9 @@ class GoldDocumentReader(DatasetReader):
     - relation (one instance per sentence, sentences without relations included):
       `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
       argument to the last token of the tail argument, in namespace "relation_labels".
-      `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments.
+      `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments,
+      and `mention_types`, a `MultiLabelField` of their entity types in namespace
+      "mention_types" (through which the vocabulary learns the types that a relation head embeds).
     - coref (one instance per document, or per segment, see `max_document_tokens`): `spans`, the
       candidate spans (within a sentence, at most `max_span_width` tokens), and `span_labels`,
       the gold cluster id of each candidate or -1, as made by
@@ -490,6 +492,10 @@ class GoldDocumentReader(DatasetReader):
             statistics.counts["relations"] += len(edges)
             statistics.counts["relations_merged"] += len(edges) - len(set(edges))
             fields["relations"] = MultiLabelAdjacencyField(edges, text_field)
+            # Fills the vocabulary of the arguments' entity types (relation heads embed them).
+            fields["mention_types"] = MultiLabelField(
+                sorted({label for _, _, label in mentions}), label_namespace="mention_types"
+            )
         fields["metadata"] = self._metadata(
             document,
             sentence_index,

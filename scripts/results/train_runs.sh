@@ -4,10 +4,14 @@
 # 50d + the character CNN, on public corpora: NER on GUM, EMD/RE/CR on an ACE-format corpus.
 #
 #   scripts/results/train_runs.sh CORPUS [RUN ...]
-#     CORPUS: redocred or scierc (the ACE-format corpus of EMD, relations and coreference)
+#     CORPUS: redocred, scierc or conll04 (the ACE-format corpus of EMD, relations and
+#             coreference; conll04 has no coreference)
 #     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline, and
 #             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER),
-#             relation_weighted (relations alone, positive cells weighted 30 times)
+#             emd_relation (EMD, relations between its predicted mentions),
+#             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
+#             multi_head_selection relation head instead of the default span_pair),
+#             relation_weighted (relation_mhs, positive cells weighted 30 times)
 #             (default: all but full_transformer; ner and crf_ner read GUM only, so they are
 #             the same for both corpora)
 #
@@ -17,7 +21,9 @@
 # per epoch), e.g.  EPOCHS=40 STEPS= CUDA_DEVICE=0 scripts/results/train_runs.sh redocred
 #
 # Environment: DATA (default ../shared/data), GLOVE (default ../shared/embeddings/glove.6B.50d.txt.gz),
-# EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1).
+# EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1),
+# EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
+# with TAG (a suffix of the run names, so that such variants are kept apart).
 # The coreference baseline's field adapter is benchmarks/allennlp_models_adapters.py, imported as a
 # top-level module (an installed package already takes the name `benchmarks`).
 # Each run writes OUT/<corpus>/<run>/ (metrics_epoch_*.json, metrics.json, model.tar.gz) and
@@ -43,7 +49,8 @@ export HMTL_GLOVE=${GLOVE:-../shared/embeddings/glove.6B.50d.txt.gz}
 case $corpus in
   redocred) export HMTL_ACE05_TRAIN=$DATA/redocred/train.jsonl HMTL_ACE05_DEV=$DATA/redocred/dev.jsonl ;;
   scierc) export HMTL_ACE05_TRAIN=$DATA/scierc/train.json HMTL_ACE05_DEV=$DATA/scierc/dev.json ;;
-  *) echo "unknown corpus $corpus (redocred or scierc)" >&2; exit 2 ;;
+  conll04) export HMTL_ACE05_TRAIN=$DATA/conll04/train.jsonl HMTL_ACE05_DEV=$DATA/conll04/dev.jsonl ;;
+  *) echo "unknown corpus $corpus (redocred, scierc or conll04)" >&2; exit 2 ;;
 esac
 # One thread per run: on a small shared CPU, several torch threads per process mostly wait on
 # each other.
@@ -54,13 +61,17 @@ mkdir -p "$OUT/$corpus"
 hmtl_budget="\"data_loader.scheduler.steps_per_epoch\": ${STEPS:-null}"
 baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
 common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
+# The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it.
+mhs="\"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
+task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]"
 
 for run in "${runs[@]}"; do
   case $run in
-    full) config=training_config/hmtl_full.jsonnet ;;
+    full|full_mhs) config=training_config/hmtl_full.jsonnet ;;
     full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
-    relation_weighted) config=training_config/relation.jsonnet ;;
+    relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
+    emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
     crf_emd) config=training_config/baselines/crf_tagger_emd.jsonnet ;;
     coref_baseline) config=training_config/baselines/coref.jsonnet ;;
@@ -68,18 +79,22 @@ for run in "${runs[@]}"; do
   esac
   case $run in
     # The task-count callback only: TensorBoard logs would cost time and are not used here.
-    full|full_transformer|ner|emd|relation|coref)
-      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]}" ;;
+    full|full_transformer|ner|emd|relation|coref|emd_relation)
+      overrides="{$common, $hmtl_budget, $task_counts}" ;;
+    relation_mhs|emd_relation_mhs|full_mhs)
+      overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
     relation_weighted)
-      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}], \"model.levels.relation.head.positive_weight\": 30}" ;;
+      overrides="{$common, $hmtl_budget, $task_counts, $mhs, \"model.levels.relation.head.positive_weight\": 30}" ;;
     *) overrides="{$common, $baseline_budget}" ;;
   esac
-  echo "$(date -u +%FT%TZ) $corpus/$run: allennlp train $config -o '$overrides'"
+  [ -n "${EXTRA:-}" ] && overrides="${overrides%\}}, $EXTRA}"
+  name=$run${TAG:+_$TAG}
+  echo "$(date -u +%FT%TZ) $corpus/$name: allennlp train $config -o '$overrides'"
   start=$(date +%s)
-  PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$run" -f \
+  PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$name" -f \
     --include-package hmtl_allennlp --include-package allennlp_models_adapters \
-    -o "$overrides" > "$OUT/$corpus/$run.log" 2>&1
-  echo "$(( $(date +%s) - start ))" > "$OUT/$corpus/$run/wall_seconds"
-  echo "$(date -u +%FT%TZ) $corpus/$run: done in $(cat "$OUT/$corpus/$run/wall_seconds") s"
+    -o "$overrides" > "$OUT/$corpus/$name.log" 2>&1
+  echo "$(( $(date +%s) - start ))" > "$OUT/$corpus/$name/wall_seconds"
+  echo "$(date -u +%FT%TZ) $corpus/$name: done in $(cat "$OUT/$corpus/$name/wall_seconds") s"
 done

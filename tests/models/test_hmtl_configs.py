@@ -9,6 +9,8 @@ SETUPS = [
     "coref",
     "ner_emd",
     "emd_relation",
+    "relation_multi_head_selection",
+    "emd_relation_multi_head_selection",
     "emd_coref",
     "ner_emd_relation",
     "ner_emd_coref",

@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -5,6 +7,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
 
 from hmtl_allennlp.modules.heads import MultiHeadSelectionHead
+from hmtl_allennlp.modules.heads.relation import BIOUL_POSITIONS
 
 
 @pytest.fixture
@@ -164,3 +167,43 @@ def test_positive_weight_scales_only_the_positive_cells(vocab):
     assert weighted.item() - plain.item() == pytest.approx(2 * positive_cell_loss, rel=1e-5)
     with pytest.raises(ConfigurationError, match="positive_weight"):
         make_head(vocab, positive_weight=0.0)
+
+
+def test_initial_positive_rate_starts_every_cell_at_that_probability(vocab):
+    head = MultiHeadSelectionHead(vocab, task="relation", input_dim=2, initial_positive_rate=0.01)
+    torch.nn.init.zeros_(head._tail_projection.bias)
+    relations = torch.zeros(1, 4, 4, 1)
+    loss = head(encoded_text=torch.zeros(1, 4, 2), mask=MASK, metadata=[metadata([])], relations=relations)
+    # Zero input and hidden bias: every cell's logit is the label bias alone, so its probability is the prior.
+    assert loss["loss"].item() == pytest.approx(-math.log(0.99), rel=1e-4)
+    with pytest.raises(ConfigurationError, match="initial_positive_rate"):
+        MultiHeadSelectionHead(vocab, task="relation", input_dim=2, initial_positive_rate=1.0)
+
+
+def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
+    vocab.add_token_to_namespace("PER", "mention_types")
+    vocab.add_token_to_namespace("LOC", "mention_types")
+    head = MultiHeadSelectionHead(
+        vocab, task="relation", input_dim=2, hidden_dim=2, entity_label_embedding_dim=3
+    )
+    labels = head._entity_labels([[(0, 0, "PER"), (2, 3, "LOC")], [(1, 1, "PLANT")]], MASK.repeat(2, 1))
+    num_types = vocab.get_vocab_size("mention_types")  # padding, unknown, PER, LOC
+    per, loc = (vocab.get_token_index(t, "mention_types") for t in ("PER", "LOC"))
+    unknown = vocab.get_token_index("@@UNKNOWN@@", "mention_types")
+    u, b, l = (BIOUL_POSITIONS.index(position) for position in "UBL")
+    assert labels.tolist() == [
+        [1 + u * num_types + per, 0, 1 + b * num_types + loc, 1 + l * num_types + loc],
+        [0, 1 + u * num_types + unknown, 0, 0],
+    ]
+
+    # In training with a mention level, the labels are the gold mentions', not the predicted.
+    head = MultiHeadSelectionHead(
+        vocab, task="relation", input_dim=2, entity_label_embedding_dim=3, mention_level="emd"
+    )
+    meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], [(0, 0, 3, 3, "LIVES_IN")])
+    arguments = dict(encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=torch.zeros(1, 4, 4, 1))
+    head.train()
+    head(**arguments, predicted_mentions=[[]])["loss"].backward()
+    gold_label_rows = [1 + u * num_types + per, 1 + u * num_types + loc]
+    gradient_rows = head._entity_label_embedding.weight.grad.abs().sum(-1).nonzero().flatten()
+    assert sorted(gradient_rows.tolist()) == sorted([0] + gold_label_rows)

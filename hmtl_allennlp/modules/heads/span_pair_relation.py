@@ -1,0 +1,345 @@
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+
+from allennlp.data import Vocabulary
+from allennlp.models.heads import Head
+from allennlp.modules import FeedForward
+from allennlp.modules.span_extractors import EndpointSpanExtractor
+from allennlp.nn import Activation, util
+
+from hmtl_allennlp.modules.heads.relation import (
+    PredictedRelation,
+    RelationHead,
+    Span,
+    gold_mentions,
+)
+
+# The label index of "no relation" in the classifier's output; relation label k of the
+# vocabulary is output k + 1.
+NO_RELATION = 0
+
+
+@Head.register("span_pair")
+class SpanPairRelationHead(RelationHead):
+    """
+    A relation level that classifies pairs of mentions, as span-based extractors do (DyGIE++,
+    Wadden et al. 2019; PURE, Zhong and Chen 2021): every ordered pair (head, tail) of distinct
+    mentions of one sentence gets one softmax over "no relation" and the relation labels, so both
+    directions are scored, and a relation is predicted where the argmax is not "no relation".
+
+    An argument is represented by the encoded text at its first and last tokens, an embedding of
+    its (bucketed) width (AllenNLP's `EndpointSpanExtractor`) and an embedding of its entity
+    type; a pair by `[head; tail; head * tail; context]`, scored by a feed-forward network, where
+    `context` is the max-pooled encoded text between the two arguments (zero where they touch or
+    overlap), as in SpERT (Eberts and Ulges 2020): what a sentence says between two mentions
+    ("X, who was born in Y") is most of what tells their relation.
+
+    Where the multi-head selection head makes one sigmoid decision per token pair and label
+    (most of them negatives, and blind to where arguments start and to their types), this head
+    sees only candidate pairs, knows the whole span and the types of both arguments, and its
+    softmax makes the labels of a pair compete. A pair holds one label: the rare pairs with two
+    gold labels are trained on the first.
+
+    The arguments are the predicted spans of `mention_level` (a tagger level below this one)
+    when it is set, else the gold mentions of `metadata["gold_mentions"]`. With a mention level,
+    training takes the gold mentions too (`train_on_gold_mentions`): at the start of training the
+    tagger finds few mentions and this level would see almost no positive pairs.
+
+    The loss is the cross-entropy summed over a sentence's candidate pairs, averaged over the
+    sentences of the batch (as the CRF levels average their sentence losses). Gold relations of a
+    label that training never saw are trained as "no relation" and counted as missed.
+
+    # Parameters
+
+    vocab : `Vocabulary`, required
+        Holds the relation labels, in the namespace `label_namespace`, and the entity types of
+        the arguments, in `entity_type_namespace`.
+    task : `str`, required
+        The name of the level (its key in the model).
+    input_dim : `int`, required
+        The output dimension of the level's encoder.
+    hidden_dim : `int`, optional (default = `150`)
+        The dimension of the feed-forward layers of the pair scorer.
+    num_layers : `int`, optional (default = `2`)
+        The number of feed-forward layers of the pair scorer.
+    width_embedding_dim : `int`, optional (default = `16`)
+        The dimension of an argument's width embedding.
+    num_width_buckets : `int`, optional (default = `10`)
+        Widths are bucketed (1, 2, 3, 4, then logarithmically) into this many embeddings.
+    entity_type_embedding_dim : `int`, optional (default = `16`)
+        The dimension of an argument's entity type embedding; 0 leaves types out.
+    label_namespace : `str`, optional (default = `"relation_labels"`)
+        The vocabulary namespace of the relation labels.
+    entity_type_namespace : `str`, optional (default = `"mention_types"`)
+        The vocabulary namespace of the entity types (the readers' `mention_types` field fills
+        it); a type it does not hold is embedded as its unknown token.
+    mention_level : `str`, optional (default = `None`)
+        A tagger level below this one whose predicted spans are the relation arguments. `None`
+        uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
+    train_on_gold_mentions : `bool`, optional (default = `True`)
+        With a mention level: in training, the candidate arguments are the gold mentions and the
+        predicted spans that are not gold (the latter as negatives with their predicted types).
+        Evaluation and prediction always use the predicted spans only.
+    between_context : `bool`, optional (default = `True`)
+        Whether the pair representation has the max-pooled text between the arguments.
+    dropout : `float`, optional (default = `0.2`)
+        Dropout on the argument and context representations and between the feed-forward
+        layers.
+
+    Registered as a `Head` with name "span_pair".
+    """
+
+    registered_name = "span_pair"
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        task: str,
+        input_dim: int,
+        hidden_dim: int = 150,
+        num_layers: int = 2,
+        width_embedding_dim: int = 16,
+        num_width_buckets: int = 10,
+        entity_type_embedding_dim: int = 16,
+        label_namespace: str = "relation_labels",
+        entity_type_namespace: str = "mention_types",
+        mention_level: Optional[str] = None,
+        train_on_gold_mentions: bool = True,
+        between_context: bool = True,
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__(vocab, task, label_namespace, mention_level)
+        if num_layers < 1:
+            raise self._configuration_error(f"num_layers must be at least 1, got {num_layers}.")
+        self._entity_type_namespace = entity_type_namespace
+        self._train_on_gold_mentions = train_on_gold_mentions
+        self._span_extractor = EndpointSpanExtractor(
+            input_dim,
+            combination="x,y",
+            num_width_embeddings=num_width_buckets,
+            span_width_embedding_dim=width_embedding_dim,
+            bucket_widths=True,
+        )
+        argument_dim = self._span_extractor.get_output_dim()
+        self._type_embedding: Optional[torch.nn.Embedding] = None
+        if entity_type_embedding_dim > 0:
+            self._type_embedding = torch.nn.Embedding(
+                vocab.get_vocab_size(entity_type_namespace), entity_type_embedding_dim
+            )
+            argument_dim += entity_type_embedding_dim
+        self._between_context = between_context
+        self._dropout = torch.nn.Dropout(dropout)
+        self._pair_scorer = FeedForward(
+            3 * argument_dim + (input_dim if between_context else 0),
+            num_layers=num_layers,
+            hidden_dims=hidden_dim,
+            activations=Activation.by_name("relu")(),
+            dropout=dropout,
+        )
+        self._label_projection = torch.nn.Linear(hidden_dim, self.num_labels + 1)
+
+    def forward(  # type: ignore
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        metadata: List[Dict[str, Any]],
+        relations: Optional[torch.Tensor] = None,
+        predicted_mentions: Optional[List[List[Span]]] = None,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        encoded_text : `torch.Tensor`
+            The level's encoder output, shape `(batch_size, num_tokens, input_dim)`.
+        mask : `torch.BoolTensor`
+            The token mask, shape `(batch_size, num_tokens)`.
+        metadata : `List[Dict[str, Any]]`
+            Per instance: `token_offset`, `sentence_lengths`, the document-level
+            `gold_mentions` and `gold_relations`.
+        relations : `torch.Tensor`, optional (default = `None`)
+            The readers' relation field. This head builds its targets from the gold relations of
+            the metadata (at span level); the field says that they are there: when it is given,
+            the loss is computed and the metric updated.
+        predicted_mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
+            The instance-local spans decoded by `mention_level` (given by the model).
+
+        # Returns
+
+        A dict with `relations`: per instance, a list of `(head_start, head_end, tail_start,
+        tail_end, label, score, head_type, tail_type)` with instance-local inclusive offsets and
+        the softmax probability of the label; `loss` when `relations` is given.
+        """
+        has_gold = relations is not None
+        mentions = self._arguments(metadata, predicted_mentions)
+        if self.mention_level is not None and self.training and self._train_on_gold_mentions:
+            mentions = [
+                _gold_first(gold_mentions(instance), predicted)
+                for instance, predicted in zip(metadata, mentions)
+            ]
+        pairs = [
+            self._candidate_pairs(instance_mentions, instance["sentence_lengths"])
+            for instance_mentions, instance in zip(mentions, metadata)
+        ]
+        output: Dict[str, Any] = {"relations": [[] for _ in pairs]}
+        max_pairs = max((len(instance_pairs) for instance_pairs in pairs), default=0)
+        if max_pairs > 0:
+            # Shape: (batch_size, max_pairs, num_labels + 1)
+            logits = self._pair_logits(encoded_text, mask, pairs)
+            output["relations"] = self._decode(logits, pairs)
+            if has_gold:
+                # Shape: (batch_size, max_pairs)
+                targets = logits.new_tensor(
+                    [
+                        self._targets(instance_pairs, instance, max_pairs)
+                        for instance_pairs, instance in zip(pairs, metadata)
+                    ],
+                    dtype=torch.long,
+                )
+                pair_mask = targets >= 0
+                pair_losses = torch.nn.functional.cross_entropy(
+                    logits.transpose(1, 2), targets.clamp(min=0), reduction="none"
+                )
+                output["loss"] = (pair_losses * pair_mask).sum() / len(pairs)
+        elif has_gold:
+            # No candidate pair in the whole batch: nothing to learn, but the model adds the loss.
+            output["loss"] = 0.0 * encoded_text.sum()
+        if has_gold:
+            self._update_metric(output["relations"], metadata)
+        return output
+
+    def _pair_logits(
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        pairs: List[List[Tuple[Span, Span]]],
+    ) -> torch.Tensor:
+        # The distinct arguments of each instance, each embedded once.
+        arguments = [sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs]
+        max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
+        padding = [(0, 0, None)] * max_arguments
+        padded = [a + padding[len(a):] for a in arguments]
+        # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
+        spans = encoded_text.new_tensor(
+            [[(start, end) for start, end, _ in a] for a in padded], dtype=torch.long
+        )
+        # Shape: (batch_size, max_arguments)
+        argument_mask = spans.new_tensor([[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool)
+        types = spans.new_tensor(
+            [
+                [
+                    0 if entity_type is None
+                    else self.vocab.get_token_index(entity_type, self._entity_type_namespace)
+                    for _, _, entity_type in a
+                ]
+                for a in padded
+            ]
+        )
+        # Shape: (batch_size, max_arguments, argument_dim)
+        represented = self._span_extractor(encoded_text, spans, mask, argument_mask)
+        if self._type_embedding is not None:
+            represented = torch.cat([represented, self._type_embedding(types)], dim=-1)
+        represented = self._dropout(represented)
+
+        position = [{span: j for j, span in enumerate(a)} for a in arguments]
+        max_pairs = max(len(instance_pairs) for instance_pairs in pairs)
+        # Shape: (batch_size, max_pairs), padded with argument 0 (its pairs are masked)
+        head_indices = encoded_text.new_tensor(
+            [
+                [position[i][head] for head, _ in p] + [0] * (max_pairs - len(p))
+                for i, p in enumerate(pairs)
+            ],
+            dtype=torch.long,
+        )
+        tail_indices = encoded_text.new_tensor(
+            [
+                [position[i][tail] for _, tail in p] + [0] * (max_pairs - len(p))
+                for i, p in enumerate(pairs)
+            ],
+            dtype=torch.long,
+        )
+        # Shape: (batch_size, max_pairs, argument_dim)
+        heads = util.batched_index_select(represented, head_indices)
+        tails = util.batched_index_select(represented, tail_indices)
+        pair_parts = [heads, tails, heads * tails]
+        if self._between_context:
+            pair_parts.append(
+                self._dropout(
+                    self._context_between(
+                        encoded_text,
+                        util.batched_index_select(spans, head_indices),
+                        util.batched_index_select(spans, tail_indices),
+                    )
+                )
+            )
+        # Shape: (batch_size, max_pairs, num_labels + 1)
+        return self._label_projection(self._pair_scorer(torch.cat(pair_parts, dim=-1)))
+
+    @staticmethod
+    def _context_between(
+        encoded_text: torch.Tensor, head_spans: torch.Tensor, tail_spans: torch.Tensor
+    ) -> torch.Tensor:
+        """
+        The max-pooled encoded text strictly between two arguments, zero where there is none.
+        Only the tokens of the widest gap are gathered (pairs lie within one sentence), so the
+        cost does not grow with the length of a document.
+        """
+        # Shape: (batch_size, max_pairs)
+        context_start = torch.minimum(head_spans[..., 1], tail_spans[..., 1]) + 1
+        context_width = (
+            torch.maximum(head_spans[..., 0], tail_spans[..., 0]) - context_start
+        ).clamp(min=0)
+        max_width = int(context_width.max()) if context_width.numel() > 0 else 0
+        if max_width == 0:
+            return encoded_text.new_zeros((*head_spans.shape[:2], encoded_text.size(-1)))
+        offsets = torch.arange(max_width, device=encoded_text.device)
+        # Shape: (batch_size, max_pairs, max_width)
+        context_mask = offsets < context_width.unsqueeze(-1)
+        positions = (context_start.unsqueeze(-1) + offsets) * context_mask
+        # Shape: (batch_size, max_pairs, max_width, input_dim)
+        context_tokens = util.batched_index_select(encoded_text, positions)
+        # Shape: (batch_size, max_pairs, input_dim)
+        pooled = util.masked_max(context_tokens, context_mask.unsqueeze(-1), dim=2)
+        return pooled.masked_fill((context_width == 0).unsqueeze(-1), 0.0)
+
+    def _targets(
+        self, pairs: List[Tuple[Span, Span]], instance: Dict[str, Any], max_pairs: int
+    ) -> List[int]:
+        """The label index of each candidate pair (0: no relation), -1 for padding."""
+        shift = instance["token_offset"]
+        gold: Dict[Tuple[int, int, int, int], int] = {}
+        for head_start, head_end, tail_start, tail_end, label in instance["gold_relations"]:
+            label_id = self.vocab.get_token_to_index_vocabulary(self.label_namespace).get(label)
+            if label_id is not None:
+                key = (head_start - shift, head_end - shift, tail_start - shift, tail_end - shift)
+                gold.setdefault(key, label_id + 1)
+        targets = [
+            gold.get((head[0], head[1], tail[0], tail[1]), NO_RELATION) for head, tail in pairs
+        ]
+        return targets + [-1] * (max_pairs - len(pairs))
+
+    def _decode(
+        self, logits: torch.Tensor, pairs: List[List[Tuple[Span, Span]]]
+    ) -> List[List[PredictedRelation]]:
+        labels = self.vocab.get_index_to_token_vocabulary(self.label_namespace)
+        with torch.no_grad():
+            # Shape: (batch_size, max_pairs)
+            scores, best = torch.softmax(logits, dim=-1).max(dim=-1)
+        scores_list, best_list = scores.tolist(), best.tolist()
+        decoded = []
+        for i, instance_pairs in enumerate(pairs):
+            instance_relations = []
+            for p, ((hs, he, head_type), (ts, te, tail_type)) in enumerate(instance_pairs):
+                if best_list[i][p] != NO_RELATION:
+                    label = labels[best_list[i][p] - 1]
+                    instance_relations.append(
+                        (hs, he, ts, te, label, scores_list[i][p], head_type, tail_type)
+                    )
+            decoded.append(instance_relations)
+        return decoded
+
+
+def _gold_first(gold: List[Span], predicted: List[Span]) -> List[Span]:
+    """The gold mentions, then the predicted spans whose boundaries no gold mention has."""
+    gold_boundaries = {(start, end) for start, end, _ in gold}
+    return gold + [span for span in predicted if (span[0], span[1]) not in gold_boundaries]

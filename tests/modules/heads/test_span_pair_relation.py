@@ -1,0 +1,185 @@
+import pytest
+import torch
+
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import Vocabulary
+
+from hmtl_allennlp.modules.heads import SpanPairRelationHead
+
+INPUT_DIM = 6
+
+
+@pytest.fixture
+def vocab():
+    vocab = Vocabulary()
+    for label in ["LIVES_IN", "WORKS_FOR"]:
+        vocab.add_token_to_namespace(label, "relation_labels")
+    for entity_type in ["PER", "LOC", "ORG"]:
+        vocab.add_token_to_namespace(entity_type, "mention_types")
+    return vocab
+
+
+def make_head(vocab, **kwargs):
+    torch.manual_seed(0)
+    arguments = dict(hidden_dim=16, width_embedding_dim=4, entity_type_embedding_dim=4)
+    arguments.update(kwargs)
+    return SpanPairRelationHead(vocab, task="relation", input_dim=INPUT_DIM, **arguments)
+
+
+def metadata(gold_mentions=(), gold_relations=(), num_tokens=6, token_offset=0, lengths=None):
+    return {
+        "token_offset": token_offset,
+        "sentence_lengths": lengths or [num_tokens],
+        "gold_mentions": list(gold_mentions),
+        "gold_relations": list(gold_relations),
+    }
+
+
+def encoded(batch_size=1, num_tokens=6):
+    torch.manual_seed(1)
+    return torch.randn(batch_size, num_tokens, INPUT_DIM), torch.ones(
+        batch_size, num_tokens, dtype=torch.bool
+    )
+
+
+# "Ann Lee lives in Paris ." with Ann Lee (0-1) PER, Paris (4) LOC; the sentence starts at
+# token 10 of its document.
+SENTENCE = metadata(
+    [(10, 11, "PER"), (14, 14, "LOC")], [(10, 11, 14, 14, "LIVES_IN")], token_offset=10
+)
+# Every relation label is the output index of its vocabulary id + 1 (0: no relation).
+NO_RELATION_ONLY = torch.tensor([10.0, -10.0, -10.0])
+
+
+def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_types(vocab):
+    head = make_head(vocab).eval()
+    # Predict LIVES_IN for every pair.
+    with torch.no_grad():
+        head._label_projection.weight.zero_()
+        head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
+    text, mask = encoded()
+    output = head(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
+    relations = sorted(output["relations"][0])
+    assert [r[:5] + r[6:] for r in relations] == [
+        (0, 1, 4, 4, "LIVES_IN", "PER", "LOC"),
+        (4, 4, 0, 1, "LIVES_IN", "LOC", "PER"),
+    ]
+    assert relations[0][5] == pytest.approx(torch.softmax(torch.tensor([-5.0, 5, -5]), 0)[1].item())
+    metrics = head.get_metrics(reset=True)
+    assert metrics["strict_precision"] == 0.5 and metrics["strict_recall"] == 1.0
+    assert metrics["uses_gold_mentions"] == 1.0
+
+
+def test_loss_is_the_summed_pair_cross_entropy_averaged_over_sentences(vocab):
+    head = make_head(vocab, dropout=0.0)
+    with torch.no_grad():
+        head._label_projection.weight.zero_()
+        head._label_projection.bias.copy_(NO_RELATION_ONLY)
+    text, mask = encoded(batch_size=2)
+    no_relation = metadata([(0, 0, "PER"), (4, 4, "LOC")])
+    loss = head(
+        encoded_text=text, mask=mask, metadata=[SENTENCE, no_relation], relations=torch.zeros(2)
+    )["loss"]
+    # Two pairs per sentence, each with the same logits: three pairs say "no relation"
+    # rightly, the gold pair Ann Lee -> Paris is LIVES_IN.
+    log_probabilities = torch.log_softmax(NO_RELATION_ONLY, 0)
+    expected = -(3 * log_probabilities[0] + log_probabilities[1]) / 2
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_a_relation_label_training_never_saw_is_no_relation_and_counts_as_missed(vocab):
+    head = make_head(vocab, dropout=0.0)
+    with torch.no_grad():
+        head._label_projection.weight.zero_()
+        head._label_projection.bias.copy_(NO_RELATION_ONLY)
+    text, mask = encoded()
+    unseen = metadata([(0, 1, "PER"), (4, 4, "LOC")], [(0, 1, 4, 4, "BORN_IN")])
+    without = metadata([(0, 1, "PER"), (4, 4, "LOC")])
+    loss_unseen = head(encoded_text=text, mask=mask, metadata=[unseen], relations=torch.zeros(1))
+    assert head.get_metrics(reset=True)["strict_recall"] == 0.0
+    loss_without = head(encoded_text=text, mask=mask, metadata=[without], relations=torch.zeros(1))
+    assert loss_unseen["loss"].item() == pytest.approx(loss_without["loss"].item())
+
+
+def test_an_unknown_entity_type_is_embedded_as_unknown(vocab):
+    head = make_head(vocab)
+    text, mask = encoded()
+    meta = metadata([(0, 1, "PLANT"), (4, 4, "LOC")], [(0, 1, 4, 4, "LIVES_IN")])
+    output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
+    output["loss"].backward()
+    unknown = vocab.get_token_index("@@UNKNOWN@@", "mention_types")
+    assert head._type_embedding.weight.grad[unknown].abs().sum() > 0
+
+
+def test_with_a_mention_level_training_adds_the_gold_mentions_and_evaluation_does_not(vocab):
+    head = make_head(vocab, mention_level="emd", dropout=0.0)
+    text, mask = encoded()
+    # The tagger found Paris only, and one spurious mention.
+    predicted = [[(4, 4, "LOC"), (2, 2, "ORG")]]
+    arguments = dict(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
+
+    head.train()
+    trained = head(**arguments, predicted_mentions=predicted)
+    arguments_seen = {(r[0], r[1]) for r in trained["relations"][0]} | {
+        (r[2], r[3]) for r in trained["relations"][0]
+    }
+    head.eval()
+    evaluated = head(**arguments, predicted_mentions=predicted)
+    assert all((0, 1) not in [(r[0], r[1]), (r[2], r[3])] for r in evaluated["relations"][0])
+    # Training saw three arguments (6 pairs), evaluation two (2 pairs): different losses.
+    assert trained["loss"].item() != pytest.approx(evaluated["loss"].item())
+    assert arguments_seen <= {(0, 1), (4, 4), (2, 2)}
+
+    gold_only = make_head(vocab, mention_level="emd", train_on_gold_mentions=False, dropout=0.0)
+    gold_only.train()
+    assert gold_only(**arguments, predicted_mentions=predicted)["loss"].item() == pytest.approx(
+        evaluated["loss"].item()
+    )
+    with pytest.raises(ValueError, match="no predicted mentions"):
+        head(**arguments)
+
+
+def test_no_pairs_across_sentences(vocab):
+    head = make_head(vocab)
+    text, mask = encoded()
+    # Two sentences of three tokens: the two mentions are in different ones.
+    meta = metadata([(0, 0, "PER"), (4, 4, "LOC")], lengths=[3, 3])
+    output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
+    assert output["relations"] == [[]]
+    assert output["loss"].item() == 0.0
+
+
+def test_sentences_without_mentions_or_relations_train_and_predict(vocab):
+    head = make_head(vocab)
+    text, mask = encoded(batch_size=3)
+    text.requires_grad_()
+    batch = [metadata(), metadata([(0, 0, "PER")]), metadata([(0, 0, "PER"), (2, 3, "ORG")])]
+    output = head(encoded_text=text, mask=mask, metadata=batch, relations=torch.zeros(3))
+    output["loss"].backward()
+    assert len(output["relations"]) == 3 and output["relations"][:2] == [[], []]
+
+    nothing = head(encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relations=torch.zeros(2))
+    assert nothing["relations"] == [[], []] and nothing["loss"].item() == 0.0
+    nothing["loss"].backward()  # no candidate pair anywhere: a zero loss that still backpropagates
+    prediction = head(encoded_text=text, mask=mask, metadata=batch)
+    assert "loss" not in prediction
+
+
+def test_configuration_errors():
+    vocab = Vocabulary()
+    with pytest.raises(ConfigurationError, match="span_pair head of level 'relation': .*no labels"):
+        SpanPairRelationHead(vocab, task="relation", input_dim=2)
+    vocab.add_token_to_namespace("LIVES_IN", "relation_labels")
+    with pytest.raises(ConfigurationError, match="num_layers"):
+        SpanPairRelationHead(vocab, task="relation", input_dim=2, num_layers=0)
+
+
+def test_context_is_the_max_pooled_text_strictly_between_the_arguments():
+    # Token i has the vector (i, -i).
+    text = torch.tensor([[[float(i), -float(i)] for i in range(8)]])
+    # Shape: (1, 3, 2): pairs (0-1, 5-5), (5-5, 0-1) and two touching arguments (2-3, 4-4).
+    heads = torch.tensor([[[0, 1], [5, 5], [2, 3]]])
+    tails = torch.tensor([[[5, 5], [0, 1], [4, 4]]])
+    context = SpanPairRelationHead._context_between(text, heads, tails)
+    # Between tokens 1 and 5: tokens 2, 3, 4; the maximum of each dimension.
+    assert context.tolist() == [[[4.0, -2.0], [4.0, -2.0], [0.0, 0.0]]]
