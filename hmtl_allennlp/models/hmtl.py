@@ -73,7 +73,7 @@ class HierarchicalMultiTaskModel(Model):
             "input_dropout": 0.0,
             "encoder": {"type": "lstm", "input_size": 242, "hidden_size": 64,
                         "num_layers": 3, "bidirectional": true},
-            "head": {"type": "multi_head_selection", "mention_level": "emd"}
+            "head": {"type": "span_pair", "mention_level": "emd"}
         }
 
     The original release had implicit loss scalings, reproducible here by configuration: the RE

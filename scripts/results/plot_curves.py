@@ -6,7 +6,7 @@ scripts/results/summarize.py writes (docs/results/CORPUS.json).
     python scripts/results/plot_curves.py docs/results/redocred.json \
         docs/learning_curves_redocred.png
 
-Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
+Runs without a label below are named by their directory. Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
 throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
 The x axis counts all updates of a run; for the full model the updates of the task itself are
 fewer (the tables of docs/RESULTS.md give both).
@@ -38,9 +38,13 @@ def main() -> None:
     summary_path, image_path = sys.argv[1], sys.argv[2]
     with open(summary_path) as file:
         summary = json.load(file)
-    tasks = ["ner", "emd", "relation", "coref"]
-    figure, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.4))
-    for axis, task in zip(axes, tasks):
+    tasks = [
+        task
+        for task in ["ner", "emd", "relation", "coref"]
+        if any(task in result["tasks"] for result in summary["runs"].values())
+    ]
+    figure, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.4), squeeze=False)
+    for axis, task in zip(axes[0], tasks):
         for run, result in summary["runs"].items():
             if task not in result["tasks"]:
                 continue
@@ -49,7 +53,7 @@ def main() -> None:
                 [point["updates"] for point in curve],
                 [point["dev"] for point in curve],
                 STYLES.get(run, "^-"),
-                label=LABELS[run],
+                label=LABELS.get(run, run),
             )
         corpus = "GUM" if task == "ner" else summary["corpus_name"]
         axis.set_title(f"{TITLES[task]} ({corpus})")

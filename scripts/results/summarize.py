@@ -12,46 +12,55 @@ Needs only the standard library (it reads the runs' JSON files).
 import argparse
 import json
 from pathlib import Path
+from typing import Optional
 
-# run -> {task: the dev metric that scores it}; the baselines' metrics have allennlp-models' names.
-RUNS = {
-    "full": {
-        "ner": "ner_f1",
-        "emd": "emd_f1",
-        "relation": "relation_strict_f1",
-        "coref": "coref_avg_f1",
-    },
-    "full_transformer": {
-        "ner": "ner_f1",
-        "emd": "emd_f1",
-        "relation": "relation_strict_f1",
-        "coref": "coref_avg_f1",
-    },
-    "ner": {"ner": "ner_f1"},
-    "emd": {"emd": "emd_f1"},
-    "relation": {"relation": "relation_strict_f1"},
-    "coref": {"coref": "coref_avg_f1"},
+# The dev metric that scores each task of an HMTL run (its levels are its tasks); the baselines'
+# metrics have allennlp-models' names.
+HMTL_METRICS = {
+    "ner": "ner_f1",
+    "emd": "emd_f1",
+    "relation": "relation_strict_f1",
+    "coref": "coref_avg_f1",
+}
+BASELINES = {
     "crf_ner": {"ner": "f1-measure-overall"},
     "crf_emd": {"emd": "f1-measure-overall"},
     "coref_baseline": {"coref": "coref_f1"},
 }
-CORPUS_NAMES = {"redocred": "Re-DocRED", "scierc": "SciERC"}
+CORPUS_NAMES = {"redocred": "Re-DocRED", "scierc": "SciERC", "conll04": "CoNLL04"}
 # Secondary scores shown beside the main one.
-EXTRA = {"relation_strict_f1": ["relation_boundaries_f1", "relation_hmtl_f1"],
-         "coref_avg_f1": ["coref_muc_f1", "coref_b3_f1", "coref_ceafe_f1"]}
+EXTRA = {
+    "relation_strict_f1": [
+        "relation_strict_precision",
+        "relation_strict_recall",
+        "relation_boundaries_f1",
+        "relation_hmtl_f1",
+    ],
+    "coref_avg_f1": ["coref_muc_f1", "coref_b3_f1", "coref_ceafe_f1"],
+}
 
 
-def updates_per_epoch(config: dict) -> int:
+def tasks_of(run: str, config: dict) -> dict:
+    """{task: the dev metric that scores it} of a run, from its name or its config."""
+    if run in BASELINES:
+        return BASELINES[run]
+    return {task: HMTL_METRICS[task] for task in config["model"]["levels"]}
+
+
+def updates_until(values: dict, epoch: int, per_epoch: Optional[int], tasks: dict) -> int:
+    """All parameter updates up to the end of `epoch`."""
+    if per_epoch is not None:
+        return (epoch + 1) * per_epoch
+    # One pass over the data per epoch: HMTL's task-count callback has the cumulative batches.
+    return sum(values[f"trained_{task}_batches"] for task in tasks)
+
+
+def summarize_run(directory: Path) -> dict:
+    config = json.loads((directory / "config.json").read_text())
+    tasks = tasks_of(directory.name, config)
     loader = config["data_loader"]
     steps = loader.get("scheduler", {}).get("steps_per_epoch") or loader.get("batches_per_epoch")
-    if steps is None:
-        raise ValueError("runs with one pass over the data per epoch are not supported here")
-    return int(steps)
-
-
-def summarize_run(directory: Path, tasks: dict) -> dict:
-    config = json.loads((directory / "config.json").read_text())
-    per_epoch = updates_per_epoch(config)
+    per_epoch = None if steps is None else int(steps)
     epochs = sorted(
         directory.glob("metrics_epoch_*.json"), key=lambda path: int(path.stem.split("_")[-1])
     )
@@ -69,10 +78,12 @@ def summarize_run(directory: Path, tasks: dict) -> dict:
         for epoch, values in enumerate(metrics):
             point = {
                 "epoch": epoch,
-                "updates": (epoch + 1) * per_epoch,
+                "updates": updates_until(values, epoch, per_epoch, tasks),
                 # HMTL's task-count callback counts the batches of each task; a single-task
                 # baseline trains on its task at every update.
-                "task_updates": values.get(f"trained_{task}_batches", (epoch + 1) * per_epoch),
+                "task_updates": values.get(
+                    f"trained_{task}_batches", updates_until(values, epoch, per_epoch, tasks)
+                ),
                 "dev": round(100 * values[f"validation_{metric}"], 2),
             }
             for extra in EXTRA.get(metric, []):
@@ -95,15 +106,15 @@ def main() -> None:
         "corpus_name": CORPUS_NAMES.get(arguments.corpus, arguments.corpus),
         "runs": {},
     }
-    for run, tasks in RUNS.items():
-        if (root / run / "config.json").exists() and list((root / run).glob("metrics_epoch_*")):
-            summary["runs"][run] = summarize_run(root / run, tasks)
-    print(f"{'run':<15} {'task':<9} {'best dev':>8} {'epoch':>5} {'updates':>8} "
+    for directory in sorted(root.iterdir()):
+        if (directory / "config.json").exists() and list(directory.glob("metrics_epoch_*")):
+            summary["runs"][directory.name] = summarize_run(directory)
+    print(f"{'run':<28} {'task':<9} {'best dev':>8} {'epoch':>5} {'updates':>8} "
           f"{'task upd.':>9} {'wall s':>7}")
     for run, result in summary["runs"].items():
         for task, scores in result["tasks"].items():
             best = scores["best"]
-            print(f"{run:<15} {task:<9} {best['dev']:>8} {best['epoch']:>5} {best['updates']:>8} "
+            print(f"{run:<28} {task:<9} {best['dev']:>8} {best['epoch']:>5} {best['updates']:>8} "
                   f"{best['task_updates']:>9} {result['wall_seconds'] or '-':>7}")
     output = Path(arguments.output or f"docs/results/{arguments.corpus}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
