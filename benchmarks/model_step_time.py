@@ -95,6 +95,7 @@ def main() -> None:
         default=REPOSITORY / "benchmarks" / "results" / "model_step_time.json",
     )
     arguments = parser.parse_args()
+    arguments.config = arguments.config.resolve()
     logging.getLogger("hmtl_allennlp").setLevel(logging.WARNING)
     if arguments.threads is not None:
         torch.set_num_threads(arguments.threads)

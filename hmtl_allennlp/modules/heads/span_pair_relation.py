@@ -15,6 +15,7 @@ from hmtl_allennlp.modules.heads.relation import (
     gold_mentions,
 )
 
+TRAINING_MENTIONS = ("gold", "gold_and_predicted", "predicted")
 # The label index of "no relation" in the classifier's output; relation label k of the
 # vocabulary is output k + 1.
 NO_RELATION = 0
@@ -43,8 +44,10 @@ class SpanPairRelationHead(RelationHead):
 
     The arguments are the predicted spans of `mention_level` (a tagger level below this one)
     when it is set, else the gold mentions of `metadata["gold_mentions"]`. With a mention level,
-    training takes the gold mentions too (`train_on_gold_mentions`): at the start of training the
-    tagger finds few mentions and this level would see almost no positive pairs.
+    training takes the gold mentions by default (`training_mentions`, as PURE trains): at the
+    start of training the tagger finds few right mentions, so this level would see almost no
+    positive pairs, and many wrong ones, whose pairs (quadratic in their number) would make the
+    first updates several times slower.
 
     The loss is the cross-entropy summed over a sentence's candidate pairs, averaged over the
     sentences of the batch (as the CRF levels average their sentence losses). Gold relations of a
@@ -77,10 +80,11 @@ class SpanPairRelationHead(RelationHead):
     mention_level : `str`, optional (default = `None`)
         A tagger level below this one whose predicted spans are the relation arguments. `None`
         uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
-    train_on_gold_mentions : `bool`, optional (default = `True`)
-        With a mention level: in training, the candidate arguments are the gold mentions and the
-        predicted spans that are not gold (the latter as negatives with their predicted types).
-        Evaluation and prediction always use the predicted spans only.
+    training_mentions : `str`, optional (default = `"gold"`)
+        With a mention level, the candidate arguments in training: "gold" (the gold mentions),
+        "gold_and_predicted" (the gold mentions and, as negatives with their predicted types, the
+        predicted spans that are not gold) or "predicted". Evaluation and prediction always take
+        the predicted spans.
     between_context : `bool`, optional (default = `True`)
         Whether the pair representation has the max-pooled text between the arguments.
     dropout : `float`, optional (default = `0.2`)
@@ -105,7 +109,7 @@ class SpanPairRelationHead(RelationHead):
         label_namespace: str = "relation_labels",
         entity_type_namespace: str = "mention_types",
         mention_level: Optional[str] = None,
-        train_on_gold_mentions: bool = True,
+        training_mentions: str = "gold",
         between_context: bool = True,
         dropout: float = 0.2,
     ) -> None:
@@ -113,7 +117,12 @@ class SpanPairRelationHead(RelationHead):
         if num_layers < 1:
             raise self._configuration_error(f"num_layers must be at least 1, got {num_layers}.")
         self._entity_type_namespace = entity_type_namespace
-        self._train_on_gold_mentions = train_on_gold_mentions
+        if training_mentions not in TRAINING_MENTIONS:
+            raise self._configuration_error(
+                f"training_mentions must be one of {', '.join(TRAINING_MENTIONS)}, got "
+                f"'{training_mentions}'."
+            )
+        self._training_mentions = training_mentions
         self._span_extractor = EndpointSpanExtractor(
             input_dim,
             combination="x,y",
@@ -172,11 +181,14 @@ class SpanPairRelationHead(RelationHead):
         """
         has_gold = relations is not None
         mentions = self._arguments(metadata, predicted_mentions)
-        if self.mention_level is not None and self.training and self._train_on_gold_mentions:
-            mentions = [
-                _gold_first(gold_mentions(instance), predicted)
-                for instance, predicted in zip(metadata, mentions)
-            ]
+        if self.mention_level is not None and self.training:
+            if self._training_mentions == "gold":
+                mentions = [gold_mentions(instance) for instance in metadata]
+            elif self._training_mentions == "gold_and_predicted":
+                mentions = [
+                    _gold_first(gold_mentions(instance), predicted)
+                    for instance, predicted in zip(metadata, mentions)
+                ]
         pairs = [
             self._candidate_pairs(instance_mentions, instance["sentence_lengths"])
             for instance_mentions, instance in zip(mentions, metadata)

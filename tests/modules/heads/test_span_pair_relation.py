@@ -111,32 +111,41 @@ def test_an_unknown_entity_type_is_embedded_as_unknown(vocab):
     assert head._type_embedding.weight.grad[unknown].abs().sum() > 0
 
 
-def test_with_a_mention_level_training_adds_the_gold_mentions_and_evaluation_does_not(vocab):
-    head = make_head(vocab, mention_level="emd", dropout=0.0)
+def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_predicts(vocab):
     text, mask = encoded()
     # The tagger found Paris only, and one spurious mention.
     predicted = [[(4, 4, "LOC"), (2, 2, "ORG")]]
-    arguments = dict(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
-
-    head.train()
-    trained = head(**arguments, predicted_mentions=predicted)
-    arguments_seen = {(r[0], r[1]) for r in trained["relations"][0]} | {
-        (r[2], r[3]) for r in trained["relations"][0]
-    }
-    head.eval()
-    evaluated = head(**arguments, predicted_mentions=predicted)
-    assert all((0, 1) not in [(r[0], r[1]), (r[2], r[3])] for r in evaluated["relations"][0])
-    # Training saw three arguments (6 pairs), evaluation two (2 pairs): different losses.
-    assert trained["loss"].item() != pytest.approx(evaluated["loss"].item())
-    assert arguments_seen <= {(0, 1), (4, 4), (2, 2)}
-
-    gold_only = make_head(vocab, mention_level="emd", train_on_gold_mentions=False, dropout=0.0)
-    gold_only.train()
-    assert gold_only(**arguments, predicted_mentions=predicted)["loss"].item() == pytest.approx(
-        evaluated["loss"].item()
+    arguments = dict(
+        encoded_text=text,
+        mask=mask,
+        metadata=[SENTENCE],
+        relations=torch.zeros(1),
+        predicted_mentions=predicted,
     )
+
+    def pairs_scored(training_mentions, training):
+        head = make_head(vocab, mention_level="emd", training_mentions=training_mentions)
+        head.train(training)
+        with torch.no_grad():
+            # Every pair is predicted: the output lists the candidate pairs.
+            head._label_projection.weight.zero_()
+            head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
+        relations = head(**arguments)["relations"][0]
+        return sorted((r[0], r[1], r[2], r[3]) for r in relations)
+
+    gold = [(0, 1, 4, 4), (4, 4, 0, 1)]
+    predicted_pairs = [(2, 2, 4, 4), (4, 4, 2, 2)]
+    assert pairs_scored("gold", training=True) == gold
+    assert pairs_scored("predicted", training=True) == predicted_pairs
+    assert len(pairs_scored("gold_and_predicted", training=True)) == 6
+    for training_mentions in ("gold", "gold_and_predicted", "predicted"):
+        assert pairs_scored(training_mentions, training=False) == predicted_pairs
+
+    head = make_head(vocab, mention_level="emd")
     with pytest.raises(ValueError, match="no predicted mentions"):
-        head(**arguments)
+        head(encoded_text=text, mask=mask, metadata=[SENTENCE])
+    with pytest.raises(ConfigurationError, match="training_mentions must be one of"):
+        make_head(vocab, mention_level="emd", training_mentions="all")
 
 
 def test_no_pairs_across_sentences(vocab):
