@@ -4,7 +4,9 @@ single-task setups and the allennlp-models baselines, from the summary that
 scripts/results/summarize.py writes (docs/results/CORPUS.json).
 
     python scripts/results/plot_curves.py docs/results/redocred.json \
-        docs/learning_curves_redocred.png
+        docs/learning_curves_redocred.png [RUN ...]
+
+With RUN names, only those runs are drawn (all of the summary's otherwise).
 
 Runs without a label below are named by their directory. Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
 throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
@@ -35,9 +37,11 @@ TITLES = {"ner": "NER", "emd": "EMD", "relation": "RE, strict F1", "coref": "CR,
 
 
 def main() -> None:
-    summary_path, image_path = sys.argv[1], sys.argv[2]
+    summary_path, image_path, chosen_runs = sys.argv[1], sys.argv[2], sys.argv[3:]
     with open(summary_path) as file:
         summary = json.load(file)
+    if chosen_runs:
+        summary["runs"] = {run: summary["runs"][run] for run in chosen_runs}
     tasks = [
         task
         for task in ["ner", "emd", "relation", "coref"]
@@ -55,7 +59,9 @@ def main() -> None:
                 STYLES.get(run, "^-"),
                 label=LABELS.get(run, run),
             )
-        corpus = "GUM" if task == "ner" else summary["corpus_name"]
+        # CoNLL04 has no coreference: its full model takes coreference from GUM, as NER.
+        from_gum = task == "ner" or (task == "coref" and summary["corpus"] == "conll04")
+        corpus = "GUM" if from_gum else summary["corpus_name"]
         axis.set_title(f"{TITLES[task]} ({corpus})")
         axis.set_xlabel("parameter updates")
         axis.set_ylabel("dev F1")

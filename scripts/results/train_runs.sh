@@ -9,6 +9,7 @@
 #     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline, and
 #             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER),
 #             emd_relation (EMD, relations between its predicted mentions),
+#             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
 #             relation_weighted (relation_mhs, positive cells weighted 30 times)
@@ -68,6 +69,7 @@ task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]"
 for run in "${runs[@]}"; do
   case $run in
     full|full_mhs) config=training_config/hmtl_full.jsonnet ;;
+    full_conll_coref) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
@@ -79,7 +81,7 @@ for run in "${runs[@]}"; do
   esac
   case $run in
     # The task-count callback only: TensorBoard logs would cost time and are not used here.
-    full|full_transformer|ner|emd|relation|coref|emd_relation)
+    full|full_conll_coref|full_transformer|ner|emd|relation|coref|emd_relation)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
