@@ -8,7 +8,11 @@ task at the config's batch sizes (32 sentences for NER and EMD, 4 for RE, 1 docu
 
     .venv/bin/python benchmarks/model_step_time.py [--config training_config/hmtl_full.jsonnet]
         [--overrides JSON] [--batches 10] [--threads N] [--device cpu|cuda]
-        [--output benchmarks/results/model_step_time.json]
+        [--archive SERIALIZATION_DIR/model.tar.gz] [--output benchmarks/results/model_step_time.json]
+
+`--archive` times a trained model (its config, vocabulary and weights, with the overrides), where
+the cost of a step depends on what the model predicts: the relation arguments that a mention
+level finds, the spans that coreference keeps.
 
 Prints the parameter counts and a table of milliseconds per step, and writes them as JSON.
 """
@@ -25,6 +29,7 @@ import torch
 from allennlp.common import Params
 from allennlp.data import Batch, DataLoader, DatasetReader, Instance, Vocabulary
 from allennlp.models import Model
+from allennlp.models.archival import load_archive
 from allennlp.nn.util import move_to_device
 
 import hmtl_allennlp  # noqa: F401  (registers the readers, loader, model and heads)
@@ -89,6 +94,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10, help="timed batches per task")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--archive", type=Path, default=None, help="a trained model.tar.gz")
     parser.add_argument(
         "--output",
         type=Path,
@@ -102,12 +108,20 @@ def main() -> None:
     torch.manual_seed(0)
     device = torch.device(arguments.device)
 
-    params = Params.from_file(str(arguments.config), params_overrides=arguments.overrides)
-    by_task = instances_by_task(params)
-    vocab = Vocabulary.from_instances(
-        instance for instances in by_task.values() for instance in instances
-    )
-    model = Model.from_params(vocab=vocab, params=params["model"].duplicate()).to(device)
+    if arguments.archive is None:
+        params = Params.from_file(str(arguments.config), params_overrides=arguments.overrides)
+        by_task = instances_by_task(params)
+        vocab = Vocabulary.from_instances(
+            instance for instances in by_task.values() for instance in instances
+        )
+        model = Model.from_params(vocab=vocab, params=params["model"].duplicate())
+    else:
+        archive = load_archive(str(arguments.archive), overrides=arguments.overrides)
+        params, model = archive.config, archive.model
+        by_task = instances_by_task(params)
+        arguments.config = arguments.archive.resolve()
+        vocab = model.vocab
+    model = model.to(device)
     parameters = {
         "total": sum(parameter.numel() for parameter in model.parameters()),
         "trainable": sum(
@@ -140,6 +154,7 @@ def main() -> None:
     results = {
         "config": str(arguments.config.relative_to(REPOSITORY)),
         "overrides": arguments.overrides,
+        "archive": None if arguments.archive is None else str(arguments.archive),
         "vocabulary": {
             namespace: vocab.get_vocab_size(namespace)
             for namespace in vocab.get_namespaces()

@@ -44,10 +44,13 @@ class SpanPairRelationHead(RelationHead):
 
     The arguments are the predicted spans of `mention_level` (a tagger level below this one)
     when it is set, else the gold mentions of `metadata["gold_mentions"]`. With a mention level,
-    training takes the gold mentions by default (`training_mentions`, as PURE trains): at the
-    start of training the tagger finds few right mentions, so this level would see almost no
-    positive pairs, and many wrong ones, whose pairs (quadratic in their number) would make the
-    first updates several times slower.
+    training takes by default the gold mentions and, as negatives, the predicted spans that are
+    not gold (`training_mentions`): at the start of training the tagger finds few right
+    mentions, so on predicted spans alone this level would see almost no positive pairs, and on
+    gold mentions alone (as PURE trains) it never learns to reject the pairs of the tagger's
+    wrong mentions (on CoNLL04 end to end, 2.3 F1 behind, see docs/RESULTS.md). While the tagger
+    is untrained its many wrong spans make the first relation updates slower (2.5 times in the
+    first epoch on CoNLL04); once it is trained, a step costs what it costs on gold mentions.
 
     The loss is the cross-entropy summed over a sentence's candidate pairs, averaged over the
     sentences of the batch (as the CRF levels average their sentence losses). Gold relations of a
@@ -80,7 +83,7 @@ class SpanPairRelationHead(RelationHead):
     mention_level : `str`, optional (default = `None`)
         A tagger level below this one whose predicted spans are the relation arguments. `None`
         uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
-    training_mentions : `str`, optional (default = `"gold"`)
+    training_mentions : `str`, optional (default = `"gold_and_predicted"`)
         With a mention level, the candidate arguments in training: "gold" (the gold mentions),
         "gold_and_predicted" (the gold mentions and, as negatives with their predicted types, the
         predicted spans that are not gold) or "predicted". Evaluation and prediction always take
@@ -109,7 +112,7 @@ class SpanPairRelationHead(RelationHead):
         label_namespace: str = "relation_labels",
         entity_type_namespace: str = "mention_types",
         mention_level: Optional[str] = None,
-        training_mentions: str = "gold",
+        training_mentions: str = "gold_and_predicted",
         between_context: bool = True,
         dropout: float = 0.2,
     ) -> None:
