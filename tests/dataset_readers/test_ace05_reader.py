@@ -79,6 +79,14 @@ def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_
                 label_id = vocab.get_token_index(label, "relation_labels")
                 expected[head_end - offset, tail_end - offset, label_id] = 1.0
             assert torch.equal(target, expected)
+            # The entity types of the sentence's mentions, for the vocabulary of the types that
+            # the relation heads embed.
+            assert instance["mention_types"].labels == sorted({m[2] for m in document["ner"][index]})
+    all_types = {m[2] for document in documents for sentence in document["ner"] for m in sentence}
+    assert set(vocab.get_token_to_index_vocabulary("mention_types")) == all_types | {
+        "@@PADDING@@",
+        "@@UNKNOWN@@",
+    }
 
 
 def test_coref_instances_keep_clusters_and_label_candidate_spans(data_dir):
