@@ -6,7 +6,8 @@ scripts/results/summarize.py writes (docs/results/CORPUS.json).
     python scripts/results/plot_curves.py docs/results/redocred.json \
         docs/learning_curves_redocred.png [RUN ...]
 
-With RUN names, only those runs are drawn (all of the summary's otherwise).
+With RUN names, only those runs are drawn (all of the summary's otherwise); RUN=LABEL names the
+run's curve in the legend.
 
 Runs without a label below are named by their directory. Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
 throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
@@ -40,8 +41,11 @@ def main() -> None:
     summary_path, image_path, chosen_runs = sys.argv[1], sys.argv[2], sys.argv[3:]
     with open(summary_path) as file:
         summary = json.load(file)
+    labels = dict(LABELS)
     if chosen_runs:
-        summary["runs"] = {run: summary["runs"][run] for run in chosen_runs}
+        runs = [chosen.split("=", 1) for chosen in chosen_runs]
+        summary["runs"] = {run[0]: summary["runs"][run[0]] for run in runs}
+        labels.update({run[0]: run[1] for run in runs if len(run) == 2})
     tasks = [
         task
         for task in ["ner", "emd", "relation", "coref"]
@@ -57,7 +61,7 @@ def main() -> None:
                 [point["updates"] for point in curve],
                 [point["dev"] for point in curve],
                 STYLES.get(run, "^-"),
-                label=LABELS.get(run, run),
+                label=labels.get(run, run),
             )
         # CoNLL04 has no coreference: its full model takes coreference from GUM, as NER.
         from_gum = task == "ner" or (task == "coref" and summary["corpus"] == "conll04")
