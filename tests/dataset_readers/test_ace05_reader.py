@@ -81,7 +81,9 @@ def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_
             assert torch.equal(target, expected)
             # The entity types of the sentence's mentions, for the vocabulary of the types that
             # the relation heads embed.
-            assert instance["mention_types"].labels == sorted({m[2] for m in document["ner"][index]})
+            assert instance["mention_types"].labels == sorted(
+                {m[2] for m in document["ner"][index]}
+            )
     all_types = {m[2] for document in documents for sentence in document["ner"] for m in sentence}
     assert set(vocab.get_token_to_index_vocabulary("mention_types")) == all_types | {
         "@@PADDING@@",

@@ -328,11 +328,13 @@ class MultiHeadSelectionHead(RelationHead):
             tags = spans_to_bioul_tags(mask.size(1), flatten_spans(instance_mentions)[0])
             labels.append(
                 [
-                    0
-                    if tag == "O"
-                    else 1
-                    + BIOUL_POSITIONS.index(tag[0]) * num_types
-                    + self.vocab.get_token_index(tag[2:], self._entity_type_namespace)
+                    (
+                        0
+                        if tag == "O"
+                        else 1
+                        + BIOUL_POSITIONS.index(tag[0]) * num_types
+                        + self.vocab.get_token_index(tag[2:], self._entity_type_namespace)
+                    )
                     for tag in tags
                 ]
             )

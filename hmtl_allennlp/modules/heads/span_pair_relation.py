@@ -230,21 +230,28 @@ class SpanPairRelationHead(RelationHead):
         pairs: List[List[Tuple[Span, Span]]],
     ) -> torch.Tensor:
         # The distinct arguments of each instance, each embedded once.
-        arguments = [sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs]
+        arguments = [
+            sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
+        ]
         max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
         padding = [(0, 0, None)] * max_arguments
-        padded = [a + padding[len(a):] for a in arguments]
+        padded = [a + padding[len(a) :] for a in arguments]
         # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
         spans = encoded_text.new_tensor(
             [[(start, end) for start, end, _ in a] for a in padded], dtype=torch.long
         )
         # Shape: (batch_size, max_arguments)
-        argument_mask = spans.new_tensor([[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool)
+        argument_mask = spans.new_tensor(
+            [[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool
+        )
         types = spans.new_tensor(
             [
                 [
-                    0 if entity_type is None
-                    else self.vocab.get_token_index(entity_type, self._entity_type_namespace)
+                    (
+                        0
+                        if entity_type is None
+                        else self.vocab.get_token_index(entity_type, self._entity_type_namespace)
+                    )
                     for _, _, entity_type in a
                 ]
                 for a in padded

@@ -173,8 +173,11 @@ def test_initial_positive_rate_starts_every_cell_at_that_probability(vocab):
     head = MultiHeadSelectionHead(vocab, task="relation", input_dim=2, initial_positive_rate=0.01)
     torch.nn.init.zeros_(head._tail_projection.bias)
     relations = torch.zeros(1, 4, 4, 1)
-    loss = head(encoded_text=torch.zeros(1, 4, 2), mask=MASK, metadata=[metadata([])], relations=relations)
-    # Zero input and hidden bias: every cell's logit is the label bias alone, so its probability is the prior.
+    loss = head(
+        encoded_text=torch.zeros(1, 4, 2), mask=MASK, metadata=[metadata([])], relations=relations
+    )
+    # Zero input and hidden bias: every cell's logit is the label bias alone, so its
+    # probability is the prior.
     assert loss["loss"].item() == pytest.approx(-math.log(0.99), rel=1e-4)
     with pytest.raises(ConfigurationError, match="initial_positive_rate"):
         MultiHeadSelectionHead(vocab, task="relation", input_dim=2, initial_positive_rate=1.0)
@@ -186,7 +189,9 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
     head = MultiHeadSelectionHead(
         vocab, task="relation", input_dim=2, hidden_dim=2, entity_label_embedding_dim=3
     )
-    labels = head._entity_labels([[(0, 0, "PER"), (2, 3, "LOC")], [(1, 1, "PLANT")]], MASK.repeat(2, 1))
+    labels = head._entity_labels(
+        [[(0, 0, "PER"), (2, 3, "LOC")], [(1, 1, "PLANT")]], MASK.repeat(2, 1)
+    )
     num_types = vocab.get_vocab_size("mention_types")  # padding, unknown, PER, LOC
     per, loc = (vocab.get_token_index(t, "mention_types") for t in ("PER", "LOC"))
     unknown = vocab.get_token_index("@@UNKNOWN@@", "mention_types")
@@ -201,7 +206,9 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
         vocab, task="relation", input_dim=2, entity_label_embedding_dim=3, mention_level="emd"
     )
     meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], [(0, 0, 3, 3, "LIVES_IN")])
-    arguments = dict(encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=torch.zeros(1, 4, 4, 1))
+    arguments = dict(
+        encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=torch.zeros(1, 4, 4, 1)
+    )
     head.train()
     head(**arguments, predicted_mentions=[[]])["loss"].backward()
     gold_label_rows = [1 + u * num_types + per, 1 + u * num_types + loc]

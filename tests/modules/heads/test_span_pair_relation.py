@@ -9,21 +9,11 @@ from hmtl_allennlp.modules.heads import SpanPairRelationHead
 INPUT_DIM = 6
 
 
-@pytest.fixture
-def vocab():
-    vocab = Vocabulary()
-    for label in ["LIVES_IN", "WORKS_FOR"]:
-        vocab.add_token_to_namespace(label, "relation_labels")
-    for entity_type in ["PER", "LOC", "ORG"]:
-        vocab.add_token_to_namespace(entity_type, "mention_types")
-    return vocab
-
-
-def make_head(vocab, **kwargs):
+def make_head(relation_vocab, **kwargs):
     torch.manual_seed(0)
     arguments = dict(hidden_dim=16, width_embedding_dim=4, entity_type_embedding_dim=4)
     arguments.update(kwargs)
-    return SpanPairRelationHead(vocab, task="relation", input_dim=INPUT_DIM, **arguments)
+    return SpanPairRelationHead(relation_vocab, task="relation", input_dim=INPUT_DIM, **arguments)
 
 
 def metadata(gold_mentions=(), gold_relations=(), num_tokens=6, token_offset=0, lengths=None):
@@ -51,8 +41,8 @@ SENTENCE = metadata(
 NO_RELATION_ONLY = torch.tensor([10.0, -10.0, -10.0])
 
 
-def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_types(vocab):
-    head = make_head(vocab).eval()
+def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_types(relation_vocab):
+    head = make_head(relation_vocab).eval()
     # Predict LIVES_IN for every pair.
     with torch.no_grad():
         head._label_projection.weight.zero_()
@@ -70,8 +60,8 @@ def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_typ
     assert metrics["uses_gold_mentions"] == 1.0
 
 
-def test_loss_is_the_summed_pair_cross_entropy_averaged_over_sentences(vocab):
-    head = make_head(vocab, dropout=0.0)
+def test_loss_is_the_summed_pair_cross_entropy_averaged_over_sentences(relation_vocab):
+    head = make_head(relation_vocab, dropout=0.0)
     with torch.no_grad():
         head._label_projection.weight.zero_()
         head._label_projection.bias.copy_(NO_RELATION_ONLY)
@@ -87,8 +77,8 @@ def test_loss_is_the_summed_pair_cross_entropy_averaged_over_sentences(vocab):
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_a_relation_label_training_never_saw_is_no_relation_and_counts_as_missed(vocab):
-    head = make_head(vocab, dropout=0.0)
+def test_a_relation_label_training_never_saw_is_no_relation_and_counts_as_missed(relation_vocab):
+    head = make_head(relation_vocab, dropout=0.0)
     with torch.no_grad():
         head._label_projection.weight.zero_()
         head._label_projection.bias.copy_(NO_RELATION_ONLY)
@@ -101,17 +91,19 @@ def test_a_relation_label_training_never_saw_is_no_relation_and_counts_as_missed
     assert loss_unseen["loss"].item() == pytest.approx(loss_without["loss"].item())
 
 
-def test_an_unknown_entity_type_is_embedded_as_unknown(vocab):
-    head = make_head(vocab)
+def test_an_unknown_entity_type_is_embedded_as_unknown(relation_vocab):
+    head = make_head(relation_vocab)
     text, mask = encoded()
     meta = metadata([(0, 1, "PLANT"), (4, 4, "LOC")], [(0, 1, 4, 4, "LIVES_IN")])
     output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
     output["loss"].backward()
-    unknown = vocab.get_token_index("@@UNKNOWN@@", "mention_types")
+    unknown = relation_vocab.get_token_index("@@UNKNOWN@@", "mention_types")
     assert head._type_embedding.weight.grad[unknown].abs().sum() > 0
 
 
-def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_predicts(vocab):
+def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_predicts(
+    relation_vocab,
+):
     text, mask = encoded()
     # The tagger found Paris only, and one spurious mention.
     predicted = [[(4, 4, "LOC"), (2, 2, "ORG")]]
@@ -124,7 +116,7 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
     )
 
     def pairs_scored(training_mentions, training):
-        head = make_head(vocab, mention_level="emd", training_mentions=training_mentions)
+        head = make_head(relation_vocab, mention_level="emd", training_mentions=training_mentions)
         head.train(training)
         with torch.no_grad():
             # Every pair is predicted: the output lists the candidate pairs.
@@ -141,15 +133,15 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
     for training_mentions in ("gold", "gold_and_predicted", "predicted"):
         assert pairs_scored(training_mentions, training=False) == predicted_pairs
 
-    head = make_head(vocab, mention_level="emd")
+    head = make_head(relation_vocab, mention_level="emd")
     with pytest.raises(ValueError, match="no predicted mentions"):
         head(encoded_text=text, mask=mask, metadata=[SENTENCE])
     with pytest.raises(ConfigurationError, match="training_mentions must be one of"):
-        make_head(vocab, mention_level="emd", training_mentions="all")
+        make_head(relation_vocab, mention_level="emd", training_mentions="all")
 
 
-def test_no_pairs_across_sentences(vocab):
-    head = make_head(vocab)
+def test_no_pairs_across_sentences(relation_vocab):
+    head = make_head(relation_vocab)
     text, mask = encoded()
     # Two sentences of three tokens: the two mentions are in different ones.
     meta = metadata([(0, 0, "PER"), (4, 4, "LOC")], lengths=[3, 3])
@@ -158,8 +150,8 @@ def test_no_pairs_across_sentences(vocab):
     assert output["loss"].item() == 0.0
 
 
-def test_sentences_without_mentions_or_relations_train_and_predict(vocab):
-    head = make_head(vocab)
+def test_sentences_without_mentions_or_relations_train_and_predict(relation_vocab):
+    head = make_head(relation_vocab)
     text, mask = encoded(batch_size=3)
     text.requires_grad_()
     batch = [metadata(), metadata([(0, 0, "PER")]), metadata([(0, 0, "PER"), (2, 3, "ORG")])]
@@ -167,7 +159,9 @@ def test_sentences_without_mentions_or_relations_train_and_predict(vocab):
     output["loss"].backward()
     assert len(output["relations"]) == 3 and output["relations"][:2] == [[], []]
 
-    nothing = head(encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relations=torch.zeros(2))
+    nothing = head(
+        encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relations=torch.zeros(2)
+    )
     assert nothing["relations"] == [[], []] and nothing["loss"].item() == 0.0
     nothing["loss"].backward()  # no candidate pair anywhere: a zero loss that still backpropagates
     prediction = head(encoded_text=text, mask=mask, metadata=batch)
@@ -175,12 +169,12 @@ def test_sentences_without_mentions_or_relations_train_and_predict(vocab):
 
 
 def test_configuration_errors():
-    vocab = Vocabulary()
+    relation_vocab = Vocabulary()
     with pytest.raises(ConfigurationError, match="span_pair head of level 'relation': .*no labels"):
-        SpanPairRelationHead(vocab, task="relation", input_dim=2)
-    vocab.add_token_to_namespace("LIVES_IN", "relation_labels")
+        SpanPairRelationHead(relation_vocab, task="relation", input_dim=2)
+    relation_vocab.add_token_to_namespace("LIVES_IN", "relation_labels")
     with pytest.raises(ConfigurationError, match="num_layers"):
-        SpanPairRelationHead(vocab, task="relation", input_dim=2, num_layers=0)
+        SpanPairRelationHead(relation_vocab, task="relation", input_dim=2, num_layers=0)
 
 
 def test_context_is_the_max_pooled_text_strictly_between_the_arguments():
