@@ -4,7 +4,7 @@ import logging
 import os
 import zlib
 from os import PathLike
-from typing import Dict, Iterator, List, Mapping, Optional, Union
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import numpy
 import torch
@@ -75,6 +75,18 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
     shuffle : `bool`, optional (default = `True`)
         Whether each pass over a task's training data is a new permutation. Set `False` only to
         debug.
+    bucket_by_length : `bool`, optional (default = `False`)
+        Whether the training batches of a task hold instances of similar lengths (number of
+        tokens), which saves the time spent on padding. Each pass over a task's data is
+        then cut into batches of sentences of about the same length (sorted with
+        `padding_noise`, so that batches differ from pass to pass) and the batches are taken in
+        a random order. A pass whose size is not a multiple of the batch size leaves a few
+        random instances over, which open the next pass, so that every batch is full and no
+        instance is drawn more often than the others. Tasks with batches of one instance are
+        not affected.
+    padding_noise : `float`, optional (default = `0.1`)
+        With `bucket_by_length`, each length is multiplied by a random factor in
+        `[1 - padding_noise, 1 + padding_noise]` before sorting.
     cuda_device : `Optional[Union[int, str, torch.device]]`, optional (default = `None`)
         The device of the batches; the trainer sets it.
 
@@ -90,8 +102,12 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         tasks: Optional[List[str]] = None,
         batch_size: Optional[int] = None,
         shuffle: bool = True,
+        bucket_by_length: bool = False,
+        padding_noise: float = 0.1,
         cuda_device: Optional[Union[int, str, torch.device]] = None,
     ) -> None:
+        if not 0.0 <= padding_noise < 1.0:
+            raise ConfigurationError(f"padding_noise must be in [0, 1), got {padding_noise}.")
         if not isinstance(reader, MultiTaskDatasetReader):
             raise ConfigurationError(
                 'The "hmtl_multitask" data loader needs the "multitask" dataset reader, got '
@@ -119,6 +135,8 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         super().__init__(
             selected_reader, data_paths, scheduler, shuffle=shuffle, cuda_device=cuda_device
         )
+        self._bucket_by_length = bucket_by_length
+        self._padding_noise = padding_noise
         self._instance_counts = self._agreed_instance_counts()
         self._epoch = 0
         self._first_epoch_without: Dict[str, int] = {}
@@ -191,12 +209,40 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         loader = self._loaders[task]
         # crc32, unlike hash(), is the same in every process.
         random = numpy.random.default_rng([seed, zlib.crc32(task.encode("utf-8"))])
+        batch_size = self.scheduler.batch_size_of(task)
+        left_over: List[Instance] = []
         while True:
             instances = list(loader.iter_instances())
             order = random.permutation(len(instances)) if self._shuffle else range(len(instances))
-            for index in order:
-                yield instances[index]
+            one_pass = [instances[index] for index in order]
+            if self._bucket_by_length and batch_size > 1:
+                one_pass, left_over = self._length_buckets(
+                    left_over + one_pass, batch_size, random
+                )
+            yield from one_pass
 
+    def _length_buckets(
+        self, instances: List[Instance], batch_size: int, random: numpy.random.Generator
+    ) -> Tuple[List[Instance], List[Instance]]:
+        """
+        `instances` as consecutive batches of `batch_size` instances of similar lengths, in a
+        random batch order, and the instances left over (the last ones of `instances`, which
+        arrive shuffled). AllenNLP's `BucketBatchSampler` does the same for one dataset, but
+        draws from Python's global random state, which the trainer's other consumers share:
+        here every task's stream has its own generator, so that a run resumed with `--recover`
+        draws the batches of the uninterrupted run.
+        """
+        num_batches = len(instances) // batch_size
+        bucketed = instances[: num_batches * batch_size]
+        lengths = numpy.array([_num_tokens(instance) for instance in bucketed], dtype=float)
+        noise = random.uniform(1 - self._padding_noise, 1 + self._padding_noise, len(bucketed))
+        # Shape: (num_batches, batch_size)
+        batches = numpy.argsort(lengths * noise, kind="stable").reshape(num_batches, batch_size)
+        batch_order = random.permutation(num_batches)
+        return (
+            [bucketed[index] for index in batches[batch_order].flatten()],
+            instances[num_batches * batch_size :],
+        )
 
 def _task_data_paths(
     readers: Mapping[str, DatasetReader],
@@ -282,3 +328,9 @@ def _tasks_reading(
             '{"task": "path", ...} instead.'
         )
     return {task: path for task, reads_path in reads.items() if reads_path}
+
+
+def _num_tokens(instance: Instance) -> int:
+    """The length an instance is bucketed by: its number of tokens (0 without a text field)."""
+    tokens = instance.fields.get("tokens")
+    return len(tokens) if tokens is not None else 0

@@ -227,3 +227,57 @@ def test_a_task_without_instances_is_an_error(data, tmp_path):
     empty.write_text("")
     with pytest.raises(ConfigurationError, match="No instances for: relation"):
         make_loader({**data, "relation": str(empty)})
+
+
+@pytest.fixture
+def varied_lengths(tmp_path):
+    """A task of 43 lines of 2 to 44 tokens (43 is not a multiple of the batch size 8)."""
+    path = tmp_path / "ner.txt"
+    path.write_text("".join(f"ner {length}{' w' * (length - 2)}\n" for length in range(2, 45)))
+    return {"ner": str(path)}
+
+
+def batch_lengths(batch) -> List[int]:
+    return [int(line.split()[1]) for line in lines(batch)]
+
+
+def test_bucketed_batches_hold_similar_lengths_and_every_instance_as_often(varied_lengths):
+    scheduler = HmtlSamplingScheduler(batch_size=8, steps_per_epoch=6)
+    bucketed = make_loader(varied_lengths, scheduler, bucket_by_length=True, padding_noise=0.0)
+    plain = make_loader(varied_lengths, scheduler)
+
+    def spread(loader):
+        return [max(lengths) - min(lengths) for lengths in map(batch_lengths, loader)]
+
+    bucketed_batches = [batch_lengths(batch) for _ in range(10) for batch in bucketed]
+    assert all(len(lengths) == 8 for lengths in bucketed_batches)
+    # Without noise, a pass of 40 sorted instances is cut into 5 batches of consecutive ones:
+    # lengths within a batch differ far less than in random batches.
+    assert max(max(lengths) - min(lengths) for lengths in bucketed_batches) < 43 / 2
+    assert sum(spread(bucketed)) * 3 < sum(spread(plain))
+    # The instances left over by a pass open the next one: over 60 batches (480 draws of 43
+    # instances) no instance is drawn more than twice as often as another.
+    counts = Counter(length for lengths in bucketed_batches for length in lengths)
+    assert set(counts) == set(range(2, 45))
+    assert max(counts.values()) - min(counts.values()) <= 2
+    # Batches are taken in a random order, not shortest first.
+    first_pass = [min(lengths) for lengths in bucketed_batches[:5]]
+    assert first_pass != sorted(first_pass)
+
+
+def test_bucketed_stream_is_the_same_for_the_same_seed_and_tasks_of_one_are_untouched(data):
+    first, second = (make_loader(data, bucket_by_length=True) for _ in range(2))
+    epochs = [[[lines(batch) for batch in loader] for _ in range(3)] for loader in (first, second)]
+    assert epochs[0] == epochs[1]
+    # coref has batches of one instance: its draws are those of the loader without buckets.
+    plain = make_loader(data)
+    coref_lines = [
+        [line for batch in loader if batch["task"][0] == "coref" for line in lines(batch)]
+        for loader in (make_loader(data, bucket_by_length=True), plain)
+    ]
+    assert coref_lines[0] == coref_lines[1]
+
+
+def test_padding_noise_out_of_range_is_an_error(data):
+    with pytest.raises(ConfigurationError, match="padding_noise must be in"):
+        make_loader(data, bucket_by_length=True, padding_noise=1.5)

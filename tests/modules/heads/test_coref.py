@@ -1,3 +1,4 @@
+import types
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -9,6 +10,8 @@ from allennlp.data import Vocabulary
 from allennlp.data.dataset_readers.dataset_utils import enumerate_spans
 from allennlp.models.heads import Head
 from allennlp.modules import FeedForward
+from allennlp.nn import util
+from allennlp_models.coref.models.coref import CoreferenceResolver
 
 from hmtl_allennlp.modules.heads.coref import CoreferenceHead
 
@@ -312,3 +315,49 @@ def test_chunked_antecedent_scoring_gives_the_same_output(inference_order):
 def test_antecedent_chunk_size_must_be_positive():
     with pytest.raises(ConfigurationError, match="antecedent_chunk_size"):
         make_head(antecedent_chunk_size=0)
+
+
+@pytest.mark.parametrize("chunk_size", [512, 3])
+def test_antecedent_scores_are_those_of_allennlp_models_pair_representations(chunk_size):
+    """The first layer applied part by part scores what allennlp-models' full pair
+    representations [g_i; g_j; g_i * g_j; distance] score, gradients included."""
+    head = make_head(antecedent_chunk_size=chunk_size)
+    head.eval()
+    generator = torch.Generator().manual_seed(3)
+    # The pair representation is 3 span representations and a distance embedding (3 features).
+    span_dim = (head._antecedent_feedforward.get_input_dim() - 3) // 3
+    num_kept, max_antecedents = 7, 5
+    top_span_embeddings = torch.randn(2, num_kept, span_dim, generator=generator)
+    antecedent_indices = torch.randint(
+        0, num_kept, (2, num_kept, max_antecedents), generator=generator
+    )
+    partial_scores = torch.randn(2, num_kept, max_antecedents, generator=generator)
+    antecedent_mask = torch.rand(2, num_kept, max_antecedents, generator=generator) > 0.3
+    offsets = torch.randint(1, 80, (2, num_kept, max_antecedents), generator=generator)
+
+    def scores(compute):
+        embeddings = top_span_embeddings.clone().requires_grad_()
+        result = compute(embeddings)
+        result.masked_fill(result < -1e30, 0.0).sum().backward()
+        return result, embeddings.grad
+
+    # allennlp-models' scoring, as its model runs it, on this head's parameters.
+    head._compute_span_pair_embeddings = types.MethodType(
+        CoreferenceResolver._compute_span_pair_embeddings, head
+    )
+
+    def allennlp_models(embeddings):
+        antecedent_embeddings = util.batched_index_select(embeddings, antecedent_indices)
+        return CoreferenceResolver._compute_coreference_scores(
+            head, embeddings, antecedent_embeddings, partial_scores, antecedent_mask, offsets
+        )
+
+    def factorised(embeddings):
+        return head._antecedent_scores(
+            embeddings, antecedent_indices, partial_scores, antecedent_mask, offsets
+        )
+
+    (expected, expected_gradient), (got, got_gradient) = map(scores, (allennlp_models, factorised))
+    assert got.shape == (2, num_kept, 1 + max_antecedents)
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert torch.allclose(got_gradient, expected_gradient, atol=1e-5)
