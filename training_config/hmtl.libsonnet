@@ -226,7 +226,14 @@ local head(task, mention_level, gold_mentions, relation_head) =
         // Halves the learning rate when combined_f1 stalls: always "max" mode on the validation
         // metric (the original used "min" on an F1 score, halving it whatever happened).
         learning_rate_scheduler: { type: 'reduce_lr_on_plateau', factor: 0.5, patience: 5 },
-        callbacks: [{ type: 'tensorboard' }, { type: 'hmtl_task_counts' }],
+        // hmtl_gradient_norms: each task's gradient norm on every shared level, per batch in
+        // TensorBoard and per epoch in the metrics (how hard each task pulls on the levels
+        // under it; see the loss scales above).
+        callbacks: [
+          { type: 'tensorboard' },
+          { type: 'hmtl_task_counts' },
+          { type: 'hmtl_gradient_norms' },
+        ],
       },
     },
 }

@@ -1,5 +1,5 @@
 """
-The error raised on malformed input data.
+The errors raised on malformed input data and on a diverging training run.
 """
 
 from allennlp.common.checks import ConfigurationError
@@ -14,6 +14,17 @@ class DataFormatError(ConfigurationError, ValueError):
     It is a `ConfigurationError`, so the `allennlp` commands report it as a problem with the
     input rather than a crash, and a `ValueError`, so that callers catching bad values also
     catch it.
+    """
+
+    pass
+
+
+class NonFiniteLossError(ValueError):
+    """
+    Raised when a task's loss is NaN or infinite: training cannot recover from it (Adam would
+    spread the NaN over every parameter), so it stops at once, before the bad update, leaving
+    the checkpoints of the epochs before. The message names the task, the loss and the
+    instances of the batch.
     """
 
     pass

@@ -1,4 +1,5 @@
 import inspect
+import math
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -10,6 +11,8 @@ from allennlp.models.heads import Head
 from allennlp.models.model import Model
 from allennlp.modules import Seq2SeqEncoder, TextFieldEmbedder
 from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
+
+from hmtl_allennlp.common.errors import NonFiniteLossError
 
 PREDICT_ALL_TASKS = "all"
 
@@ -177,6 +180,24 @@ class HierarchicalMultiTaskModel(Model):
         """The tasks (level names) of this model, lower levels first."""
         return list(self._level_order)
 
+    def levels_under(self, task: str) -> List[str]:
+        """The levels that a batch of `task` runs and trains: from the root down to its own."""
+        return list(self._chains[task])
+
+    def shared_modules(self) -> Dict[str, torch.nn.Module]:
+        """
+        The modules that the losses of more than one task train: the embedder ("embeddings")
+        and every level whose encoder is under two or more tasks (e.g. "ner" and "emd" in the
+        paper's model), keyed by name.
+        """
+        shared: Dict[str, torch.nn.Module] = {}
+        if len(self._chains) > 1:
+            shared["embeddings"] = self._text_field_embedder
+        for name in self._level_order:
+            if sum(name in chain for chain in self._chains.values()) > 1:
+                shared[name] = self._encoders[name]
+        return shared
+
     def _chain_to(self, name: str) -> List[str]:
         """The levels from the root down to `name`, inclusive."""
         chain = [name]
@@ -276,15 +297,29 @@ class HierarchicalMultiTaskModel(Model):
 
         output: Dict[str, Any] = {}
         for name in heads_to_run:
-            head_outputs = self._run_head(
-                name, encoded, embedded_text, mask, metadata, task_fields, output
-            )
+            try:
+                head_outputs = self._run_head(
+                    name, encoded, embedded_text, mask, metadata, task_fields, output
+                )
+            except Exception as error:
+                # Non-finite weights often crash a head's decoding before its loss can be
+                # checked (a CRF decodes an invalid tag sequence): checked only on failure, so
+                # that a normal batch costs nothing.
+                non_finite = self._non_finite_parts(encoded)
+                if non_finite:
+                    raise self._divergence(
+                        name, f"{', '.join(non_finite)} hold NaN or infinite values", metadata
+                    ) from error
+                raise
             for key, value in head_outputs.items():
                 if key == "loss":
                     loss = self._loss_weights[name] * value
                     output["loss"] = loss
+                    loss_value = loss.item()
+                    if not math.isfinite(loss_value):
+                        raise self._divergence(name, f"its loss is {loss_value}", metadata)
                     statistics = self._task_statistics[name]
-                    statistics[0] += loss.item()
+                    statistics[0] += loss_value
                     statistics[1] += 1
                 elif key in output:
                     raise ValueError(
@@ -293,6 +328,28 @@ class HierarchicalMultiTaskModel(Model):
                 else:
                     output[key] = value
         return output
+
+    def _non_finite_parts(self, encoded: Dict[str, torch.Tensor]) -> List[str]:
+        """The level outputs and modules that hold NaN or infinite values."""
+        parts = [
+            f"the output of level '{name}'"
+            for name, tensor in encoded.items()
+            if not torch.isfinite(tensor).all()
+        ]
+        for module_name, module in self.named_children():
+            for parameter_name, parameter in module.named_parameters():
+                if not torch.isfinite(parameter).all():
+                    parts.append(f"the parameter {module_name}.{parameter_name}")
+        return parts
+
+    @staticmethod
+    def _divergence(task: str, what: str, metadata: List[Dict[str, Any]]) -> NonFiniteLossError:
+        return NonFiniteLossError(
+            f"Training diverged on a batch of task '{task}': {what} (the batch's "
+            f"{len(metadata)} instances: {_describe_instances(metadata)}). Stopped before this "
+            "update; the checkpoints of the epochs before are kept. Lower the learning rate or "
+            "the task's loss_weight, or check this data."
+        )
 
     def _run_head(
         self,
@@ -364,3 +421,14 @@ class HierarchicalMultiTaskModel(Model):
         if reset:
             self._task_statistics = {name: [0.0, 0] for name in self._level_order}
         return metrics
+
+
+def _describe_instances(metadata: List[Dict[str, Any]], limit: int = 3) -> str:
+    """The first instances of a batch, as `doc_key` and sentence index, for error messages."""
+    described = []
+    for instance_metadata in metadata[:limit]:
+        doc_key = instance_metadata.get("doc_key")
+        sentence = instance_metadata.get("sentence_index")
+        described.append(f"{doc_key}" + (f" sentence {sentence}" if sentence is not None else ""))
+    more = f" and {len(metadata) - limit} more" if len(metadata) > limit else ""
+    return ", ".join(described) + more

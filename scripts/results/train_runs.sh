@@ -64,7 +64,7 @@ baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
 common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
 # The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it.
 mhs="\"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
-task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}]"
+task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}]"
 
 for run in "${runs[@]}"; do
   case $run in
@@ -80,7 +80,8 @@ for run in "${runs[@]}"; do
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
   case $run in
-    # The task-count callback only: TensorBoard logs would cost time and are not used here.
+    # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
+    # are not used here.
     full|full_conll_coref|full_transformer|ner|emd|relation|coref|emd_relation)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
