@@ -314,14 +314,20 @@ class SpanPairRelationHead(RelationHead):
         max_width = int(context_width.max()) if context_width.numel() > 0 else 0
         if max_width == 0:
             return encoded_text.new_zeros((*head_spans.shape[:2], encoded_text.size(-1)))
-        offsets = torch.arange(max_width, device=encoded_text.device)
+        # A gap narrower than the widest repeats its last token instead of being masked: the
+        # maximum is the same, and no masked copy of the gathered tokens is made (the largest
+        # tensor of the relation level).
         # Shape: (batch_size, max_pairs, max_width)
-        context_mask = offsets < context_width.unsqueeze(-1)
-        positions = (context_start.unsqueeze(-1) + offsets) * context_mask
+        offsets = torch.minimum(
+            torch.arange(max_width, device=encoded_text.device),
+            (context_width - 1).clamp(min=0).unsqueeze(-1),
+        )
+        # Pairs without a gap point at token 0 (their context is zeroed below).
+        positions = (context_start.unsqueeze(-1) + offsets) * (context_width > 0).unsqueeze(-1)
         # Shape: (batch_size, max_pairs, max_width, input_dim)
         context_tokens = util.batched_index_select(encoded_text, positions)
         # Shape: (batch_size, max_pairs, input_dim)
-        pooled = util.masked_max(context_tokens, context_mask.unsqueeze(-1), dim=2)
+        pooled = context_tokens.max(dim=2).values
         return pooled.masked_fill((context_width == 0).unsqueeze(-1), 0.0)
 
     def _targets(

@@ -186,3 +186,25 @@ def test_context_is_the_max_pooled_text_strictly_between_the_arguments():
     context = SpanPairRelationHead._context_between(text, heads, tails)
     # Between tokens 1 and 5: tokens 2, 3, 4; the maximum of each dimension.
     assert context.tolist() == [[[4.0, -2.0], [4.0, -2.0], [0.0, 0.0]]]
+
+
+def test_context_of_gaps_of_every_width_and_its_gradient_are_those_of_each_gap_alone():
+    generator = torch.Generator().manual_seed(0)
+    text = torch.randn(2, 12, 3, generator=generator, requires_grad=True)
+    # Gaps of 0 to 9 tokens in one batch; arguments touching or overlapping; the last token.
+    heads = torch.tensor([[[0, 1], [3, 3], [0, 0], [11, 11]], [[2, 4], [6, 8], [1, 1], [0, 0]]])
+    tails = torch.tensor([[[5, 6], [4, 5], [11, 11], [10, 11]], [[3, 3], [1, 2], [9, 10], [1, 1]]])
+    context = SpanPairRelationHead._context_between(text, heads, tails)
+    (context * torch.arange(1.0, 4.0)).sum().backward()
+    got_gradient, text.grad = text.grad, None
+
+    expected = torch.zeros(2, 4, 3)
+    for i in range(2):
+        for p in range(4):
+            start = min(int(heads[i, p, 1]), int(tails[i, p, 1])) + 1
+            end = max(int(heads[i, p, 0]), int(tails[i, p, 0]))
+            if end > start:
+                expected[i, p] = text[i, start:end].max(dim=0).values
+    (expected * torch.arange(1.0, 4.0)).sum().backward()
+    assert torch.allclose(context, expected)
+    assert torch.allclose(got_gradient, text.grad)
