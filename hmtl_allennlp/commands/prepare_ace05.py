@@ -3,7 +3,6 @@ The `hmtl-prepare-ace05` subcommand: converts the ACE 2005 release (LDC2006T06) 
 JSON files of the standard 351/80/80 split that `hmtl_ace05` reads.
 """
 import argparse
-import logging
 from pathlib import Path
 
 from allennlp.commands.subcommand import Subcommand
@@ -16,8 +15,6 @@ from hmtl_allennlp.common.ace05_conversion import (
     ConversionOptions,
     convert_release,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @Subcommand.register("hmtl-prepare-ace05")

@@ -8,7 +8,6 @@ CoreNLP, Python 2 and zsh; docs/ACE05.md lists them with the options that change
 `hmtl_allennlp.commands.prepare_ace05` is the command line.
 """
 import bisect
-import html
 import json
 import logging
 import os
@@ -17,7 +16,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree
 
 from hmtl_allennlp_compat import blank_english_pipeline
@@ -38,7 +37,8 @@ RELATION_LABEL_CHOICES = ("type", "subtype")
 
 # The ACE 2005 guidelines call these relations symmetric (the reference pipelines still keep the
 # annotated argument order); `symmetric_relations="both"` adds their reverse.
-SYMMETRIC_RELATIONS = {("PER-SOC", None), ("PHYS", "Near")}
+SYMMETRIC_TYPES = {"PER-SOC"}
+SYMMETRIC_SUBTYPES = {("PHYS", "Near")}
 
 # Everything the conversion drops or changes, in the order stats.json lists it; docs/ACE05.md
 # says what each means.
@@ -66,6 +66,10 @@ CHANGES = (
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _WHITESPACE = re.compile(r"\s+")
+# The APF stores charseq text decoded, the .sgm has these references (any case) in its text;
+# other "&..." text (such as "AT&T") is compared as it is.
+_ESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+_ESCAPE = re.compile("|".join(_ESCAPES), re.IGNORECASE)
 
 # Character references stay as written in the text (APF offsets count them undecoded, as the
 # reference pipelines do); spaCy would cut a free-standing "&amp;" into "&", "amp", ";".
@@ -290,13 +294,17 @@ def _check_charseqs(
                 f"{len(text)} characters of {sgm_path.name} (without tags)."
             )
         expected = _normalized(element.text or "")
-        found = _normalized(html.unescape(text[start_offset : end_offset + 1]))
-        if found != expected:
+        found = _normalized(text[start_offset : end_offset + 1])
+        if expected not in (found, _ESCAPE.sub(_unescaped, found)):
             raise DataFormatError(
                 f"{path}: charseq of {owner} at START={start} END={end} says "
                 f"{element.text!r}, but {sgm_path.name} has {text[start_offset:end_offset + 1]!r} "
                 "there (offsets count the characters of the .sgm without its tags)."
             )
+
+
+def _unescaped(match: re.Match) -> str:
+    return _ESCAPES[match.group(0).lower()]
 
 
 def _normalized(text: str) -> str:
@@ -524,10 +532,9 @@ class DocumentConverter:
             if self.options.relation_labels == "subtype" and mention.relation_subtype:
                 label = f"{label}.{mention.relation_subtype}"
             pairs = [(head, tail)]
-            symmetric = (mention.relation_type, None) in SYMMETRIC_RELATIONS or (
-                mention.relation_type,
-                mention.relation_subtype,
-            ) in SYMMETRIC_RELATIONS
+            symmetric = mention.relation_type in SYMMETRIC_TYPES or (
+                (mention.relation_type, mention.relation_subtype) in SYMMETRIC_SUBTYPES
+            )
             if symmetric and self.options.symmetric_relations == "both":
                 pairs.append((tail, head))
             for pair_index, (first, second) in enumerate(pairs):
@@ -596,6 +603,8 @@ def read_split(split_dir: Path) -> Dict[str, List[str]]:
     The document ids of each split: `train.txt`, `dev.txt`, `test.txt` (or the same names
     without `.txt`, as in the DyGIE repositories) under `split_dir`, one LDC id a line.
     """
+    if not split_dir.is_dir():
+        raise DataFormatError(f"{split_dir}: no such directory (the split's id lists).")
     split = {}
     where_listed: Dict[str, str] = {}
     for name in SPLITS:
@@ -665,9 +674,12 @@ def convert_release(
     `Dict[str, Any]`
         The statistics written to stats.json.
     """
-    split_dir = split_dir or STANDARD_SPLIT_DIR
+    ldc_dir, out_dir = Path(ldc_dir), Path(out_dir)
+    split_dir = Path(split_dir) if split_dir is not None else STANDARD_SPLIT_DIR
     split = read_split(split_dir)
     english_dir = find_english_dir(ldc_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataFormatError(f"{out_dir}: exists and is not a directory.")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
     if existing and not force:
         raise DataFormatError(
@@ -772,7 +784,7 @@ class _SplitStatistics:
         }
 
 
-def _total(splits: Iterator[Dict[str, Any]]) -> Dict[str, Any]:
+def _total(splits: Iterable[Dict[str, Any]]) -> Dict[str, Any]:
     total: Dict[str, Any] = {}
     for split_statistics in splits:
         for key, value in split_statistics.items():

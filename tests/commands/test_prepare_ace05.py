@@ -84,8 +84,12 @@ def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
         path = tmp_path / f"{split}.json"
         (document,) = [json.loads(line) for line in path.read_text().splitlines()]
         mentions = sorted(tuple(mention) for layer in document["ner"] for mention in layer)
-        relations = sorted(tuple(relation) for layer in document["relations"] for relation in layer)
-        clusters = sorted(sorted(tuple(span) for span in cluster) for cluster in document["clusters"])
+        relations = sorted(
+            tuple(relation) for layer in document["relations"] for relation in layer
+        )
+        clusters = sorted(
+            sorted(tuple(span) for span in cluster) for cluster in document["clusters"]
+        )
 
         read_mentions, read_relations = [], []
         for instance in Ace05Reader(task="relation").read(str(path)):

@@ -156,7 +156,9 @@ def test_without_pronouns_their_relations_go_and_sentences_stay_apart():
         BN_SENTENCES[5][:8], BN_SENTENCES[5][8:15], BN_SENTENCES[5][15:]
     ]
     assert converted["ner"][6] == [[24, 26, "ORG"], [29, 29, "WEA"]]
-    assert converted["relations"][5:8] == [[[18, 18, 20, 20, "PHYS"]], [[24, 26, 29, 29, "ART"]], []]
+    assert converted["relations"][5:8] == [
+        [[18, 18, 20, 20, "PHYS"]], [[24, 26, 29, 29, "ART"]], []
+    ]
     assert converted["clusters"][1] == [[11, 11], [18, 18]]
     counts = convert(NW_KEY, "nw", keep_pronouns=False).changes
     assert counts["mentions_dropped_pronoun"] == 1
@@ -284,15 +286,14 @@ def test_existing_outputs_are_kept_unless_forced(tmp_path):
 
 
 def test_nothing_is_half_written_when_the_conversion_stops(tmp_path, monkeypatch):
-    def stop(*_):
-        raise KeyboardInterrupt
-
     original = ace05_conversion._convert_listed
     calls = []
 
     def convert_then_stop(*arguments):
         calls.append(arguments[1])
-        return original(*arguments) if len(calls) == 1 else stop()
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return original(*arguments)
 
     monkeypatch.setattr(ace05_conversion, "_convert_listed", convert_then_stop)
     with pytest.raises(KeyboardInterrupt):
