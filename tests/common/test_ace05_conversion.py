@@ -308,3 +308,53 @@ def test_a_document_listed_twice_is_an_error(tmp_path):
     with pytest.raises(DataFormatError, match=r"test.txt, line 1: b is listed again \(first in "
                        r"train.txt, line 2\)"):
         read_split(tmp_path)
+
+
+def write_document(folder, doc_key, sgm, mentions, docid=None):
+    """A one-entity document: `mentions` are (head text, its position in the tag-free text)."""
+    folder.mkdir(parents=True)
+    (folder / f"{doc_key}.sgm").write_text(sgm)
+    mention_elements = "".join(
+        f'<entity_mention ID="{doc_key}-E1-{index}" TYPE="NAM">'
+        f'<extent><charseq START="{start}" END="{start + len(head) - 1}">{head}</charseq>'
+        f'</extent><head><charseq START="{start}" END="{start + len(head) - 1}">{head}'
+        "</charseq></head></entity_mention>"
+        for index, (head, start) in enumerate(mentions, 1)
+    )
+    (folder / f"{doc_key}.apf.xml").write_text(
+        f'<?xml version="1.0"?>\n<source_file URI="{doc_key}.sgm" SOURCE="weblog" TYPE="text">'
+        f'<document DOCID="{docid or doc_key}"><entity ID="{doc_key}-E1" TYPE="ORG" '
+        f'SUBTYPE="Commercial" CLASS="SPC">{mention_elements}</entity></document></source_file>\n'
+    )
+    return folder / f"{doc_key}.sgm", folder / f"{doc_key}.apf.xml"
+
+
+def test_poster_names_and_upper_case_references(tmp_path):
+    sgm = (
+        "<DOC>\n<DOCID> wl_1 </DOCID>\n<BODY>\n<POSTER> AT&AMP;T fan </POSTER>\n<TEXT>\n"
+        "<POST>\nI like AT&amp;T.\n</POST>\n</TEXT>\n</BODY>\n</DOC>\n"
+    )
+    text, _ = read_sgm_text_of(sgm, tmp_path)
+    mentions = [("AT&amp;T", text.index("AT&AMP;T")), ("AT&amp;T", text.index("AT&amp;T"))]
+    # The APF has "AT&amp;T" (XML for "AT&T"); the .sgm "AT&AMP;T" and "AT&amp;T".
+    sgm_path, apf_path = write_document(tmp_path / "wl", "wl_1", sgm, mentions)
+    document = DocumentConverter(ConversionOptions()).convert("wl_1", sgm_path, apf_path).json
+    assert document["sentences"] == [["wl_1"], ["AT&AMP;T", "fan"], ["I", "like", "AT&amp;T", "."]]
+    assert document["ner"] == [[], [[1, 1, "ORG"]], [[5, 5, "ORG"]]]
+    assert document["clusters"] == [[[1, 1], [5, 5]]]
+
+
+def test_an_apf_of_another_document_fails(tmp_path):
+    sgm = "<DOC>\n<DOCID> wl_1 </DOCID>\n<TEXT>\nAcme sells.\n</TEXT>\n</DOC>\n"
+    text, _ = read_sgm_text_of(sgm, tmp_path)
+    sgm_path, apf_path = write_document(
+        tmp_path / "wl", "wl_1", sgm, [("Acme", text.index("Acme"))], docid="wl_2"
+    )
+    with pytest.raises(DataFormatError, match="its <document DOCID> is 'wl_2', not 'wl_1'"):
+        DocumentConverter(ConversionOptions()).convert("wl_1", sgm_path, apf_path)
+
+
+def read_sgm_text_of(sgm, tmp_path):
+    path = tmp_path / "scratch.sgm"
+    path.write_text(sgm)
+    return read_sgm_text(path)
