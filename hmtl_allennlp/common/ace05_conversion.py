@@ -399,84 +399,33 @@ class DocumentConverter:
             raise DataFormatError(f"{sgm_path}: no text (only SGML tags and white space).")
         changes["tokens_split_at_mention_boundary"] += num_cut
 
-        token_starts, token_ends, token_sentence = {}, {}, []
-        for sentence_index, sentence in enumerate(char_sentences):
-            for start, end in sentence:
-                token_starts[start] = len(token_sentence)
-                token_ends[end] = len(token_sentence)
-                token_sentence.append(sentence_index)
-
-        # Mentions on tokens, duplicates merged into the first (their id now names it).
-        spans: Dict[str, Tuple[int, int]] = {}
-        label_of: Dict[str, str] = {}
-        entity_of: Dict[str, str] = {}
-        first_of_span: Dict[Tuple[int, int, str], str] = {}
-        for spanned in mentions:
-            mention = spanned.mention
-            start = token_starts.get(spanned.start)
-            end = token_ends.get(spanned.end + 1)
-            if start is None or end is None:
-                logger.warning(
-                    "%s: mention %s (characters %d-%d) is not on token boundaries; left out.",
-                    apf_path, mention.mention_id, spanned.start, spanned.end,
-                )
-                changes["mentions_dropped_not_on_tokens"] += 1
-                continue
-            key = (start, end, mention.label)
-            first = first_of_span.get(key)
-            if first is not None:
-                changes["mentions_merged_duplicate"] += 1
-                if entity_of[first] != mention.entity_id:
-                    changes["mentions_merged_duplicate_of_other_entity"] += 1
-                spans[mention.mention_id] = spans[first]
-                label_of[mention.mention_id] = mention.label
-                entity_of[mention.mention_id] = entity_of[first]
-                continue
-            first_of_span[key] = mention.mention_id
-            spans[mention.mention_id] = (start, end)
-            label_of[mention.mention_id] = mention.label
-            entity_of[mention.mention_id] = mention.entity_id
-        kept = [first_of_span[key] for key in first_of_span]
-
+        token_sentence = [index for index, sentence in enumerate(char_sentences) for _ in sentence]
+        on_tokens = _on_tokens(mentions, char_sentences, apf_path, changes)
+        spans = on_tokens.spans
         relations = self._relations(annotation, spans, changes)
+        group_of_sentence, num_sentences = _sentence_groups(
+            token_sentence, [spans[mention_id] for mention_id in on_tokens.kept], relations, changes
+        )
 
-        # Sentences that a mention or a relation spans are joined into one.
-        joins = []
-        for mention_id in kept:
-            start, end = spans[mention_id]
-            if token_sentence[start] != token_sentence[end]:
-                changes["mentions_across_sentences"] += 1
-                joins.append((token_sentence[start], token_sentence[end]))
-        for head, tail, _ in relations:
-            first, last = sorted((token_sentence[head[0]], token_sentence[tail[0]]))
-            if first != last:
-                changes["relations_across_sentences"] += 1
-                joins.append((first, last))
-        groups = _joined(len(char_sentences), joins)
-        changes["sentences_merged"] += len(char_sentences) - len(groups)
-        group_of_sentence = [0] * len(char_sentences)
-        for group_index, (first, last) in enumerate(groups):
-            for sentence_index in range(first, last + 1):
-                group_of_sentence[sentence_index] = group_index
-
-        sentences: List[List[str]] = [[] for _ in groups]
+        sentences: List[List[str]] = [[] for _ in range(num_sentences)]
         for sentence_index, sentence in enumerate(char_sentences):
             sentences[group_of_sentence[sentence_index]].extend(
                 text[start:end] for start, end in sentence
             )
-        ner: List[List[List[Any]]] = [[] for _ in groups]
-        for mention_id in sorted(kept, key=lambda m: (*spans[m], label_of[m])):
+        ner: List[List[List[Any]]] = [[] for _ in range(num_sentences)]
+        label_of = on_tokens.label_of
+        for mention_id in sorted(on_tokens.kept, key=lambda m: (*spans[m], label_of[m])):
             start, end = spans[mention_id]
             ner[group_of_sentence[token_sentence[start]]].append(
                 [start, end, label_of[mention_id]]
             )
-        relation_layer: List[List[List[Any]]] = [[] for _ in groups]
+        relation_layer: List[List[List[Any]]] = [[] for _ in range(num_sentences)]
         for head, tail, label in relations:
             relation_layer[group_of_sentence[token_sentence[head[0]]]].append(
                 [*head, *tail, label]
             )
 
-        clusters = self._clusters(kept, spans, entity_of, annotation, changes)
+        clusters = self._clusters(on_tokens.kept, spans, on_tokens.entity_of, annotation, changes)
         document = {
             "doc_key": doc_key,
             "dataset": "ace05",
@@ -575,6 +524,91 @@ class DocumentConverter:
             clustered.update(members)
             clusters.append([list(span) for span in members])
         return sorted(clusters)
+
+
+@dataclass
+class _TokenMentions:
+    """The mentions on tokens: spans (inclusive token offsets), labels and entities by id."""
+
+    spans: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+    label_of: Dict[str, str] = field(default_factory=dict)
+    entity_of: Dict[str, str] = field(default_factory=dict)
+    kept: List[str] = field(default_factory=list)  # the ids written, without merged duplicates
+
+
+def _on_tokens(
+    mentions: Sequence[_SpannedMention],
+    char_sentences: Sequence[Sequence[Tuple[int, int]]],
+    apf_path: Path,
+    changes: Counter,
+) -> _TokenMentions:
+    """
+    Maps the mentions onto tokens. A mention with the span and type of an earlier one is merged
+    into it: its id then names the earlier one's span and entity (for relations and clusters).
+    """
+    token_starts, token_ends = {}, {}
+    for index, (start, end) in enumerate(
+        token for sentence in char_sentences for token in sentence
+    ):
+        token_starts[start] = index
+        token_ends[end] = index
+    result = _TokenMentions()
+    first_of_span: Dict[Tuple[int, int, str], str] = {}
+    for spanned in mentions:
+        mention = spanned.mention
+        start = token_starts.get(spanned.start)
+        end = token_ends.get(spanned.end + 1)
+        if start is None or end is None:
+            logger.warning(
+                "%s: mention %s (characters %d-%d) is not on token boundaries; left out.",
+                apf_path, mention.mention_id, spanned.start, spanned.end,
+            )
+            changes["mentions_dropped_not_on_tokens"] += 1
+            continue
+        result.label_of[mention.mention_id] = mention.label
+        first = first_of_span.get((start, end, mention.label))
+        if first is not None:
+            changes["mentions_merged_duplicate"] += 1
+            if result.entity_of[first] != mention.entity_id:
+                changes["mentions_merged_duplicate_of_other_entity"] += 1
+            result.spans[mention.mention_id] = result.spans[first]
+            result.entity_of[mention.mention_id] = result.entity_of[first]
+            continue
+        first_of_span[(start, end, mention.label)] = mention.mention_id
+        result.spans[mention.mention_id] = (start, end)
+        result.entity_of[mention.mention_id] = mention.entity_id
+        result.kept.append(mention.mention_id)
+    return result
+
+
+def _sentence_groups(
+    token_sentence: Sequence[int],
+    mention_spans: Sequence[Tuple[int, int]],
+    relations: Sequence[Tuple[Tuple[int, int], Tuple[int, int], str]],
+    changes: Counter,
+) -> Tuple[List[int], int]:
+    """
+    Joins the sentences that a mention or a relation spans into one, as the reference pipelines
+    do: the new sentence of each sentence, and the number of new sentences.
+    """
+    joins = []
+    for start, end in mention_spans:
+        if token_sentence[start] != token_sentence[end]:
+            changes["mentions_across_sentences"] += 1
+            joins.append((token_sentence[start], token_sentence[end]))
+    for head, tail, _ in relations:
+        first, last = sorted((token_sentence[head[0]], token_sentence[tail[0]]))
+        if first != last:
+            changes["relations_across_sentences"] += 1
+            joins.append((first, last))
+    num_sentences = token_sentence[-1] + 1
+    groups = _joined(num_sentences, joins)
+    changes["sentences_merged"] += num_sentences - len(groups)
+    group_of_sentence = [0] * num_sentences
+    for group_index, (first, last) in enumerate(groups):
+        for sentence_index in range(first, last + 1):
+            group_of_sentence[sentence_index] = group_index
+    return group_of_sentence, len(groups)
 
 
 def _joined(num_sentences: int, joins: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
