@@ -387,3 +387,8 @@ def read_sgm_text_of(sgm, tmp_path):
     path = tmp_path / "scratch.sgm"
     path.write_text(sgm)
     return read_sgm_text(path)
+
+
+def test_overlapping_joins_make_one_sentence():
+    joins = [(2, 4), (1, 2), (6, 7), (6, 6)]
+    assert ace05_conversion._joined(9, joins) == [(0, 0), (1, 4), (5, 5), (6, 7), (8, 8)]
