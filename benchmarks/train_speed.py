@@ -8,8 +8,9 @@ the proportional task mix that `allennlp train` uses.
         [--clock wall|process] [--output benchmarks/results/train_speed.json]
 
 Data: NER on GUM, EMD/RE/CR on Re-DocRED (../shared/data; the HMTL_* variables override it).
-Per task, `--steps` batches of the task in the order of the training data are timed after one
-warm-up step; the mix draws `--mix-steps` batches with the config's own data loader
+Per task, `--steps` batches of the task, drawn as training draws them (the config's data
+loader restricted to the task: its order, its bucketing by length), are timed after one warm-up
+step; the mix draws `--mix-steps` batches with the config's own data loader
 (proportional sampling), so it weighs the tasks as training does. Prints a table, writes JSON.
 `--clock process` times the CPU time of this process instead of the wall-clock time: with one
 thread, the cost of the steps without the time spent waiting for a core that other work holds
@@ -19,10 +20,11 @@ import argparse
 import json
 import logging
 import time
+from itertools import islice
 from typing import Dict, List
 
 import torch
-from allennlp.data import Batch, DataLoader, DatasetReader, Instance, Vocabulary
+from allennlp.data import DataLoader, DatasetReader, Instance, Vocabulary
 
 from benchmark_setup import (
     REPOSITORY,
@@ -62,12 +64,6 @@ def timed(model, optimizer, batches: List[Dict], tokens: List[int], clock) -> Di
     }
 
 
-def tensors(instances: List[Instance], vocab: Vocabulary) -> Dict:
-    batch = Batch(instances)
-    batch.index_instances(vocab)
-    return batch.as_tensor_dict()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=20, help="timed steps per task")
@@ -99,16 +95,25 @@ def main() -> None:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     results: Dict[str, Dict[str, float]] = {}
-    for task, instances in by_task.items():
-        size = batch_sizes[task]
-        groups = [instances[i * size : (i + 1) * size] for i in range(arguments.steps + 1)]
+    for task in by_task:
+        # The task's batches as training draws them (in the config's order and bucketing).
+        task_loader = DataLoader.from_params(
+            params["data_loader"].duplicate(),
+            reader=reader,
+            data_path=params["train_data_path"].duplicate().as_dict(),
+            tasks=[task],
+        )
+        task_loader.index_with(vocab)
+        batches: List[Dict] = []
+        while len(batches) < arguments.steps + 1:
+            batches.extend(islice(task_loader, arguments.steps + 1 - len(batches)))
         results[task] = {
-            "batch_size": size,
+            "batch_size": batch_sizes[task],
             **timed(
                 model,
                 optimizer,
-                [tensors(group, vocab) for group in groups],
-                [sum(len(i["tokens"]) for i in group) for group in groups],
+                batches,
+                [int(batch["tokens"]["tokens"]["tokens"].ne(0).sum()) for batch in batches],
                 CLOCKS[arguments.clock],
             ),
         }
