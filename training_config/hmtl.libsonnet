@@ -1,7 +1,9 @@
 // The one template of every HMTL setup (Sanh, Wolf and Ruder, "A Hierarchical Multi-task
 // Approach for Learning Embeddings from Semantic Tasks", AAAI 2019). A setup file names its
-// levels (task -> the level it sits on) and, if it wants, the coreference data, the task
-// sampling and the embeddings; everything else, every dimension included, is computed here.
+// levels (task -> the level it sits on) and, if it wants, overrides any other choice (the
+// coreference data, the task sampling, the embeddings, level sizes, batch sizes, loss weights:
+// the hidden fields of `HMTL` below); everything else, every dimension included, is computed
+// here.
 //
 // Data comes from environment variables (a variable you do not set defaults to the sample
 // bundled in fixtures/sample/; see README.md):
@@ -10,21 +12,21 @@
 //   HMTL_GLOVE                                 GloVe text file (.txt or .txt.gz)
 //   HMTL_ELMO_OPTIONS, HMTL_ELMO_WEIGHTS, HMTL_ELMO_DIM    ELMo, for the "elmo" embeddings
 //   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer, for "transformer"
-// Sizes are the paper's (its GloVe was 100d; the sample ships GloVe 6B 50d).
+// Sizes are the paper's by default (its GloVe was 100d; the sample ships GloVe 6B 50d).
 
 local env(name) = std.extVar(name);
 local required_env(name, purpose) =
   if env(name) == '' then error 'Set ' + name + ' (' + purpose + ').' else env(name);
 
 // ---- Base embeddings -------------------------------------------------------------------
-local glove = {
+local glove(trainable) = {
   indexers: { tokens: { type: 'single_id', lowercase_tokens: true } },
   embedders: {
     tokens: {
       type: 'embedding',
       embedding_dim: 50,
       pretrained_file: env('HMTL_GLOVE'),
-      trainable: true,  // fine-tuned, as in the paper
+      trainable: trainable,
     },
   },
   dim: 50,
@@ -80,10 +82,10 @@ local combine(parts) = {
   embedders: std.foldl(function(all, part) all + part.embedders, parts, {}),
   dim: std.foldl(function(total, part) total + part.dim, parts, 0),
 };
-local embeddings = {
-  glove_characters: combine([glove, characters]),  // the default
+local embeddings(glove_trainable) = {
+  glove_characters: combine([glove(glove_trainable), characters]),  // the default
   characters: combine([characters]),
-  glove_characters_elmo: combine([glove, characters, elmo]),  // the paper's recipe
+  glove_characters_elmo: combine([glove(glove_trainable), characters, elmo]),  // the paper's
   transformer: combine([transformer]),
 };
 
@@ -100,17 +102,24 @@ local sources = {
     dev: env('HMTL_ACE05_DEV'),
   },
 };
-// The paper's batches: 32 sentences (NER, EMD), 4 sentences (RE), 1 document (CR).
-local batch_sizes = { ner: 32, emd: 32, relation: 4, coref: 1 };
 
 // ---- Levels ----------------------------------------------------------------------------
-local encoder_sizes = {
-  ner: { hidden_size: 64, num_layers: 2, dropout: 0.2 },
-  emd: { hidden_size: 64, num_layers: 2, dropout: 0.2 },
-  relation: { hidden_size: 64, num_layers: 3, dropout: 0.0 },
-  coref: { hidden_size: 200, num_layers: 1, dropout: 0.0 },
+// Level sizes and regularisation. `paper`: the paper's (BiLSTMs of 64 units, dropout 0.2 on the
+// tagging levels); `wide`: the tagging levels at the size of allennlp-models' crf_tagger
+// (BiLSTM 200 x 2, dropout 0.5 on the level's input, between its layers and before its CRF).
+// input_dropout: on the level's input (embeddings and parent output); dropout: between the
+// encoder's layers; head_dropout: on the encoder's output, in the tagger head.
+local paper_sizes = {
+  ner: { hidden_size: 64, num_layers: 2, dropout: 0.2, input_dropout: 0.0, head_dropout: 0.2 },
+  emd: { hidden_size: 64, num_layers: 2, dropout: 0.2, input_dropout: 0.0, head_dropout: 0.2 },
+  relation: { hidden_size: 64, num_layers: 3, dropout: 0.0, input_dropout: 0.0 },
+  coref: { hidden_size: 200, num_layers: 1, dropout: 0.0, input_dropout: 0.0 },
 };
-local output_dim(task) = 2 * encoder_sizes[task].hidden_size;
+local wide_tagger = { hidden_size: 200, dropout: 0.5, input_dropout: 0.5, head_dropout: 0.5 };
+local level_sizes = {
+  paper: paper_sizes,
+  wide: paper_sizes { ner+: wide_tagger, emd+: wide_tagger },
+};
 local coref_max_span_width = 8;
 
 // Relation heads. span_pair (the default, chosen by CoNLL04 dev F1, see docs/RESULTS.md)
@@ -124,32 +133,158 @@ local relation_heads = {
 // losses are kept of a similar size: the CRF loss is the mean over the sentences of a batch, the
 // span_pair loss the mean over the sentences of their pairs' summed cross-entropy, and the
 // multi-head selection loss the mean over its cells times 100 (the original's relation scaling).
+// The gradient norms of each task on the shared levels (the "hmtl_gradient_norms" callback,
+// docs/RESULTS.md) are what these scales are checked against.
 local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
-local head(task, mention_level, gold_mentions, relation_head) =
-  if task == 'ner' || task == 'emd' then { type: 'crf_tagger', dropout: 0.2, loss_reduction: 'mean' }
-  else if task == 'relation' then relation_heads[relation_head] {
-    [if mention_level != null then 'mention_level']: mention_level,
-  }
-  else if task == 'coref' then {
-    type: 'coref',
-    feature_size: 20,
-    max_span_width: coref_max_span_width,
-    spans_per_word: 0.4,
-    max_antecedents: 70,
-    lexical_dropout: 0.5,
-    gold_mentions: gold_mentions,
-  }
-  else error 'Unknown task ' + task + ' (HMTL has ner, emd, relation and coref).';
 
 {
-  // levels : {task: the level it sits on, or null for the bottom level}
-  // coref_source : "ace05" (the paper) or "ontonotes" (the released demo models)
-  // relation_mention_level : the tagger level whose predicted mentions are the relation
-  //   arguments (null: the gold mentions of the input); by default "emd" when there is one
-  // sampling, temperature : the task sampling of the "hmtl_sampling" scheduler
-  // embedding : a key of `embeddings` above
-  // coref_gold_mentions : coreference candidates restricted to gold mentions (the GM setups)
-  // relation_head : "span_pair" (the default) or "multi_head_selection" (the paper's)
+  // One HMTL setup, as an object whose hidden fields (`::`) are the choices of the setup and
+  // whose visible fields are the AllenNLP config computed from them. A setup file writes
+  //   hmtl.HMTL { levels:: { ner: null, emd: 'ner' } }
+  // and overrides any choice with `+::`, e.g.
+  //   hmtl.HMTL { levels:: { ner: null }, sizes+:: { ner+: { hidden_size: 100 } } }
+  // (`hmtl.hmtl(levels, ...)` below is the same with the common choices as arguments).
+  HMTL:: {
+    local setup = self,
+    // {task: the level it sits on, or null for the bottom level}
+    levels:: error 'An HMTL setup needs levels:: {task: parent level or null}.',
+    // "ace05" (the paper) or "ontonotes" (the released demo models)
+    coref_source:: 'ace05',
+    // The tagger level whose predicted mentions are the relation arguments (null: the gold
+    // mentions of the input); by default "emd" when there is one.
+    relation_mention_level:: if std.objectHas(self.levels, 'emd') then 'emd' else null,
+    // The task sampling of the "hmtl_sampling" scheduler, and its temperature.
+    sampling:: 'proportional',
+    temperature:: null,
+    // A key of `embeddings` above, and whether GloVe is fine-tuned (as in the paper).
+    embedding:: 'glove_characters',
+    glove_trainable:: true,
+    // Coreference candidates restricted to gold mentions (the paper's GM setups).
+    coref_gold_mentions:: false,
+    // "span_pair" (the default) or "multi_head_selection" (the paper's).
+    relation_head:: 'span_pair',
+    // Per level: hidden_size, num_layers, dropout, input_dropout (and head_dropout for the
+    // taggers); `level_sizes.paper` is the paper's.
+    sizes:: level_sizes.paper,
+    // The paper's batches: 32 sentences (NER, EMD), 4 sentences (RE), 1 document (CR).
+    batch_sizes:: { ner: 32, emd: 32, relation: 4, coref: 1 },
+    loss_weights:: {
+      ner: 1,
+      emd: 1,
+      relation: relation_loss_weights[setup.relation_head],
+      coref: 1,
+    },
+    learning_rate:: 0.001,
+
+    local tasks = std.objectFields(setup.levels),
+    local source(task) =
+      if task == 'ner' then sources.ontonotes
+      else if task == 'coref' then sources[setup.coref_source]
+      else sources.ace05,
+    local base = embeddings(setup.glove_trainable)[setup.embedding],
+    local output_dim(task) = 2 * setup.sizes[task].hidden_size,
+    local head(task) =
+      if task == 'ner' || task == 'emd' then {
+        type: 'crf_tagger',
+        dropout: setup.sizes[task].head_dropout,
+        loss_reduction: 'mean',
+      }
+      else if task == 'relation' then relation_heads[setup.relation_head] {
+        [if setup.relation_mention_level != null then 'mention_level']:
+          setup.relation_mention_level,
+      }
+      else if task == 'coref' then {
+        type: 'coref',
+        feature_size: 20,
+        max_span_width: coref_max_span_width,
+        spans_per_word: 0.4,
+        max_antecedents: 70,
+        lexical_dropout: 0.5,
+        gold_mentions: setup.coref_gold_mentions,
+      }
+      else error 'Unknown task ' + task + ' (HMTL has ner, emd, relation and coref).',
+
+    dataset_reader: {
+      type: 'multitask',
+      readers: {
+        [task]: source(task).reader {
+          task: task,
+          token_indexers: base.indexers,
+          [if task == 'coref' then 'max_span_width']: coref_max_span_width,
+        }
+        for task in tasks
+      },
+    },
+    train_data_path: { [task]: source(task).train for task in tasks },
+    validation_data_path: { [task]: source(task).dev for task in tasks },
+    // After every update, the task of the next batch is drawn at random (proportionally to
+    // the number of batches of each task by default); validation passes over all dev data.
+    // A task's batches hold sentences of similar lengths, which saves the time spent on
+    // padding (docs/BENCHMARKS.md).
+    data_loader: {
+      type: 'hmtl_multitask',
+      bucket_by_length: true,
+      scheduler: {
+        type: 'hmtl_sampling',
+        batch_size: { [task]: setup.batch_sizes[task] for task in tasks },
+        sampling: setup.sampling,
+        [if setup.temperature != null then 'temperature']: setup.temperature,
+      },
+    },
+    validation_data_loader: setup.data_loader {
+      scheduler+: { sampling: 'sequential', temperature:: null },
+    },
+    model: {
+      type: 'hmtl',
+      text_field_embedder: { token_embedders: base.embedders },
+      levels: {
+        [task]: {
+          local parent = setup.levels[task],
+          local sizes = setup.sizes[task],
+          parent: parent,
+          loss_weight: setup.loss_weights[task],
+          input_dropout: sizes.input_dropout,
+          encoder: {
+            type: 'lstm',
+            input_size: base.dim + (if parent == null then 0 else output_dim(parent)),
+            hidden_size: sizes.hidden_size,
+            num_layers: sizes.num_layers,
+            dropout: sizes.dropout,
+            bidirectional: true,
+          },
+          head: head(task),
+        }
+        for task in tasks
+      },
+    },
+    trainer: {
+      num_epochs: 100,
+      patience: 10,
+      // The mean of the tasks' main F1 (NER/EMD span F1, strict relation F1, CoNLL
+      // coreference F1): one checkpoint for all tasks.
+      validation_metric: '+combined_f1',
+      grad_norm: 5.0,
+      optimizer: { type: 'adam', lr: setup.learning_rate },
+      // Halves the learning rate when combined_f1 stalls: always "max" mode on the validation
+      // metric (the original used "min" on an F1 score, halving it whatever happened).
+      learning_rate_scheduler: { type: 'reduce_lr_on_plateau', factor: 0.5, patience: 5 },
+      // hmtl_gradient_norms: each task's gradient norm on every shared level, per batch in
+      // TensorBoard and per epoch in the metrics (how hard each task pulls on the levels
+      // under it; see the loss scales above).
+      callbacks: [
+        { type: 'tensorboard' },
+        { type: 'hmtl_task_counts' },
+        { type: 'hmtl_gradient_norms' },
+      ],
+    },
+  },
+
+  // The level sizes, by name (for `sizes=` below or `sizes:: hmtl.level_sizes.paper`).
+  level_sizes:: level_sizes,
+
+  // The common choices of `HMTL` as arguments: levels, and optionally coref_source,
+  // relation_mention_level, sampling, temperature, embedding, coref_gold_mentions,
+  // relation_head and sizes (a key of `level_sizes`: "paper" or "wide").
   hmtl(levels,
        coref_source='ace05',
        relation_mention_level=if std.objectHas(levels, 'emd') then 'emd' else null,
@@ -157,83 +292,17 @@ local head(task, mention_level, gold_mentions, relation_head) =
        temperature=null,
        embedding='glove_characters',
        coref_gold_mentions=false,
-       relation_head='span_pair')::
-    local tasks = std.objectFields(levels);
-    local source(task) =
-      if task == 'ner' then sources.ontonotes
-      else if task == 'coref' then sources[coref_source]
-      else sources.ace05;
-    local base = embeddings[embedding];
-    {
-      dataset_reader: {
-        type: 'multitask',
-        readers: {
-          [task]: source(task).reader {
-            task: task,
-            token_indexers: base.indexers,
-            [if task == 'coref' then 'max_span_width']: coref_max_span_width,
-          }
-          for task in tasks
-        },
-      },
-      train_data_path: { [task]: source(task).train for task in tasks },
-      validation_data_path: { [task]: source(task).dev for task in tasks },
-      // After every update, the task of the next batch is drawn at random (proportionally to
-      // the number of batches of each task by default); validation passes over all dev data.
-      // A task's batches hold sentences of similar lengths, which saves the time spent on
-      // padding (docs/BENCHMARKS.md).
-      data_loader: {
-        type: 'hmtl_multitask',
-        bucket_by_length: true,
-        scheduler: {
-          type: 'hmtl_sampling',
-          batch_size: { [task]: batch_sizes[task] for task in tasks },
-          sampling: sampling,
-          [if temperature != null then 'temperature']: temperature,
-        },
-      },
-      validation_data_loader: self.data_loader {
-        scheduler+: { sampling: 'sequential', temperature:: null },
-      },
-      model: {
-        type: 'hmtl',
-        text_field_embedder: { token_embedders: base.embedders },
-        levels: {
-          [task]: {
-            parent: levels[task],
-            loss_weight: if task == 'relation' then relation_loss_weights[relation_head] else 1,
-            encoder: {
-              type: 'lstm',
-              input_size: base.dim + (if levels[task] == null then 0 else output_dim(levels[task])),
-              hidden_size: encoder_sizes[task].hidden_size,
-              num_layers: encoder_sizes[task].num_layers,
-              dropout: encoder_sizes[task].dropout,
-              bidirectional: true,
-            },
-            head: head(task, relation_mention_level, coref_gold_mentions, relation_head),
-          }
-          for task in tasks
-        },
-      },
-      trainer: {
-        num_epochs: 100,
-        patience: 10,
-        // The mean of the tasks' main F1 (NER/EMD span F1, strict relation F1, CoNLL
-        // coreference F1): one checkpoint for all tasks.
-        validation_metric: '+combined_f1',
-        grad_norm: 5.0,
-        optimizer: { type: 'adam', lr: 0.001 },
-        // Halves the learning rate when combined_f1 stalls: always "max" mode on the validation
-        // metric (the original used "min" on an F1 score, halving it whatever happened).
-        learning_rate_scheduler: { type: 'reduce_lr_on_plateau', factor: 0.5, patience: 5 },
-        // hmtl_gradient_norms: each task's gradient norm on every shared level, per batch in
-        // TensorBoard and per epoch in the metrics (how hard each task pulls on the levels
-        // under it; see the loss scales above).
-        callbacks: [
-          { type: 'tensorboard' },
-          { type: 'hmtl_task_counts' },
-          { type: 'hmtl_gradient_norms' },
-        ],
-      },
+       relation_head='span_pair',
+       sizes='paper')::
+    self.HMTL {
+      levels:: levels,
+      coref_source:: coref_source,
+      relation_mention_level:: relation_mention_level,
+      sampling:: sampling,
+      temperature:: temperature,
+      embedding:: embedding,
+      coref_gold_mentions:: coref_gold_mentions,
+      relation_head:: relation_head,
+      sizes:: level_sizes[sizes],
     },
 }
