@@ -155,9 +155,9 @@ class HmtlPredictor(Predictor):
         (relation candidate pairs, coreference candidate spans), and makes a part of a long
         document at most `max(max_document_tokens, max_sentence_tokens)` tokens.
     strict : `bool`, optional (default = `False`)
-        When `False`, an input that cannot be read (not JSON, not an object, none of the
-        accepted keys, empty text, malformed sentences or annotations) or whose prediction
-        fails gets an output with an `error` field, and the other inputs are predicted as
+        When `False`, an input that cannot be read (not UTF-8, not JSON, not an object, none
+        of the accepted keys, empty text, malformed sentences or annotations) or whose
+        prediction fails gets an output with an `error` field, and the other inputs are predicted as
         usual. When `True`, the first such input raises instead: `DataFormatError` for input
         that cannot be read, `RuntimeError` for a failed prediction, each naming the line and
         `doc_key`.

@@ -44,7 +44,8 @@ HOSTILE_LINES = [
     (b"", None),  # a blank line: no output, but counted
     # Booleans as offsets.
     (
-        b'{"doc_key": "booleans", "sentences": [["Marie", "Curie"]], "ner": [[[false, true, "P"]]]}',
+        b'{"doc_key": "booleans", "sentences": [["Marie", "Curie"]], '
+        b'"ner": [[[false, true, "P"]]]}',
         "input line 9, doc_key 'booleans': mention [False, True, 'P'] of sentence 0 has "
         "non-integer offsets.",
     ),

@@ -20,10 +20,12 @@ TRAINING_MENTIONS = ("gold", "gold_and_predicted", "predicted")
 # The label index of "no relation" in the classifier's output; relation label k of the
 # vocabulary is output k + 1.
 NO_RELATION = 0
-# Candidate pairs are scored this many (per batch) at a time: the text between the arguments of
-# each pair is gathered, up to a sentence's length per pair, which for all the pairs of a long
-# document at once would not fit in memory.
+# Candidate pairs are scored a chunk at a time: the text between the arguments of each pair is
+# gathered (up to a sentence's length per pair), which for all the pairs of a long document at
+# once would not fit in memory. A chunk has at most this many pairs of the batch, and gathers
+# at most this many times `CONTEXT_TOKENS_PER_PAIR` tokens.
 PAIRS_PER_CHUNK = 4096
+CONTEXT_TOKENS_PER_PAIR = 64
 
 
 @Head.register("span_pair")
@@ -100,8 +102,9 @@ class SpanPairRelationHead(RelationHead):
         layers.
     max_mentions_per_sentence : `int`, optional (default = `64`)
         Only the first this many mentions of a sentence (by position) are candidate arguments,
-        so that a sentence has at most `max_mentions_per_sentence ** 2` candidate pairs; pairs
-        are scored 4,096 at a time, so that memory stays bounded however many a document has.
+        so that a sentence has at most `max_mentions_per_sentence ** 2` candidate pairs. Pairs
+        are scored in chunks (4,096 pairs at most, fewer where the text between arguments is
+        longer than 64 tokens), so that memory stays bounded however many a document has.
 
     Registered as a `Head` with name "span_pair".
     """
@@ -290,7 +293,17 @@ class SpanPairRelationHead(RelationHead):
             ],
             dtype=torch.long,
         )
-        chunk = max(1, PAIRS_PER_CHUNK // len(pairs))
+        widest_context = max(
+            max(head[0], tail[0]) - min(head[1], tail[1]) - 1
+            for instance_pairs in pairs
+            for head, tail in instance_pairs
+        )
+        chunk = max(
+            1,
+            PAIRS_PER_CHUNK
+            * CONTEXT_TOKENS_PER_PAIR
+            // (len(pairs) * max(CONTEXT_TOKENS_PER_PAIR, widest_context)),
+        )
         # Shape: (batch_size, max_pairs, num_labels + 1)
         return torch.cat(
             [
