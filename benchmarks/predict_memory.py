@@ -171,8 +171,8 @@ def main() -> None:
             continue
         print(
             f"{row['case']:>15} {row['tokens']:>7} {row['parts']:>5} {row['mentions']:>8} "
-            f"{row['candidate_pairs']:>7} {row['seconds']:>8} {row['ms_per_token']:>8} {row['peak_rss_mb']:>8} "
-            f"{row['growth_mb']:>9}"
+            f"{row['candidate_pairs']:>7} {row['seconds']:>8} {row['ms_per_token']:>8} "
+            f"{row['peak_rss_mb']:>8} {row['growth_mb']:>9}"
         )
     report = {
         "command": f"python benchmarks/predict_memory.py --archive {shown(archive)} --cases "

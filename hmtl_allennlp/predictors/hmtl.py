@@ -157,10 +157,10 @@ class HmtlPredictor(Predictor):
     strict : `bool`, optional (default = `False`)
         When `False`, an input that cannot be read (not UTF-8, not JSON, not an object, none
         of the accepted keys, empty text, malformed sentences or annotations) or whose
-        prediction fails gets an output with an `error` field, and the other inputs are predicted as
-        usual. When `True`, the first such input raises instead: `DataFormatError` for input
-        that cannot be read, `RuntimeError` for a failed prediction, each naming the line and
-        `doc_key`.
+        prediction fails gets an output with an `error` field, and the other inputs are
+        predicted as usual. When `True`, the first such input raises instead: `DataFormatError`
+        for input that cannot be read, `RuntimeError` for a failed prediction, each naming the
+        line and `doc_key`.
 
     A token's text is cut for the indexers as the archive's readers cut it (their
     `max_token_characters`, 50 characters by default), so that one very long token does not
@@ -470,8 +470,8 @@ class HmtlPredictor(Predictor):
         words = [word for sentence in sentences for word in sentence]
         token_stop = token_offset + len(words)
 
-        def inside(start: int) -> bool:
-            return token_offset <= start < token_stop
+        def inside(*offsets: int) -> bool:
+            return all(token_offset <= offset < token_stop for offset in offsets)
 
         fields = {
             "tokens": TextField(
@@ -486,12 +486,12 @@ class HmtlPredictor(Predictor):
                     "token_offset": token_offset,
                     "sentence_lengths": [len(sentence) for sentence in sentences],
                     "gold_mentions": [
-                        mention for mention in _flat(gold.mentions) if inside(mention[0])
+                        mention for mention in _flat(gold.mentions) if inside(*mention[:2])
                     ],
                     "gold_relations": [
                         relation
                         for relation in _flat(gold.relations)
-                        if inside(relation[0]) and inside(relation[2])
+                        if inside(*relation[:4])
                     ],
                     "gold_clusters": [list(cluster) for cluster in gold.clusters or []],
                 }
