@@ -32,7 +32,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import torch
 
@@ -118,7 +118,7 @@ def measure(case: str, archive: Path, threads: int, repeats: int) -> dict:
     }
 
 
-def newest_quickstart_archive() -> Path:
+def newest_quickstart_archive() -> Optional[Path]:
     archives = sorted(
         REPOSITORY.glob("output/quickstart-*/model.tar.gz"), key=lambda path: path.stat().st_mtime
     )
