@@ -7,6 +7,7 @@ from allennlp.data.token_indexers import TokenIndexer
 
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.document_reader import (
+    MAX_TOKEN_CHARACTERS,
     Cluster,
     DocumentText,
     GoldDocument,
@@ -62,6 +63,9 @@ class Ace05Reader(GoldDocumentReader):
         Coref only: leave clusters of one mention out of `span_labels` (metadata keeps them).
     skip_invalid_documents : `bool`, optional (default = `False`)
         Skip (count and log) malformed documents instead of raising `DataFormatError`.
+    max_token_characters : `int`, optional (default = `50`)
+        The token indexers see at most this many characters of a token (see
+        `GoldDocumentReader`).
     **kwargs
         Passed to `DatasetReader`.
 
@@ -79,6 +83,7 @@ class Ace05Reader(GoldDocumentReader):
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
+        max_token_characters: int = MAX_TOKEN_CHARACTERS,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -89,6 +94,7 @@ class Ace05Reader(GoldDocumentReader):
             max_document_tokens=max_document_tokens,
             remove_singleton_clusters=remove_singleton_clusters,
             skip_invalid_documents=skip_invalid_documents,
+            max_token_characters=max_token_characters,
             **kwargs,
         )
 
@@ -176,7 +182,8 @@ class _DocumentChecker:
     def _check_span(
         self, start: Any, end: Any, low: int, high: int, what: str, scope: str
     ) -> Tuple[int, int]:
-        if not (isinstance(start, int) and isinstance(end, int)):
+        # bool is a subclass of int: JSON's true and false are not offsets.
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
             raise self.error(f"{what} has non-integer offsets.")
         if end < start:
             raise self.error(f"{what} ends before it starts.")

@@ -29,9 +29,22 @@ Mention = Tuple[int, int, str]
 Relation = Tuple[int, int, int, int, str]
 Cluster = List[Tuple[int, int]]
 
+# What a token's text is cut to for the indexers (as ELMo's character indexer cuts tokens): a
+# character encoder pads every token of a batch to the longest one, so that one rogue token of
+# 10,000 characters would otherwise cost 10,000 character positions for every token of its batch.
+MAX_TOKEN_CHARACTERS = 50
+
 TAG_TASKS = ("ner", "emd")
 SENTENCE_TASKS = ("ner", "emd", "relation")
 DOCUMENT_TASKS = ("coref",)
+
+
+def indexed_tokens(words: Sequence[str], max_token_characters: int) -> List[Token]:
+    """
+    The tokens of a `TextField` for `words`: each cut at `max_token_characters` characters
+    (metadata and outputs keep the words whole).
+    """
+    return [Token(word[:max_token_characters]) for word in words]
 
 
 @dataclass
@@ -193,6 +206,11 @@ class GoldDocumentReader(DatasetReader):
         When `True`, a malformed document is skipped (each one is counted and logged with the
         reason) instead of raising `DataFormatError`. Problems of a whole file (missing, empty,
         not UTF-8) always raise.
+    max_token_characters : `int`, optional (default = `50`)
+        The token indexers see at most this many characters of a token (its first ones;
+        `metadata["tokens"]` keeps it whole). A character encoder pads every token of a batch
+        to the longest one, so this bounds its cost per token (ELMo's character indexer cuts
+        tokens at 50 characters too). The "hmtl" predictor cuts tokens the same way.
     **kwargs
         Passed to `DatasetReader` (e.g. `max_instances`). Reading is sharded by document across
         distributed workers and data loader workers.
@@ -210,6 +228,7 @@ class GoldDocumentReader(DatasetReader):
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
+        max_token_characters: int = MAX_TOKEN_CHARACTERS,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -226,7 +245,16 @@ class GoldDocumentReader(DatasetReader):
             raise ConfigurationError(
                 f"max_document_tokens must be at least 1 or None, got {max_document_tokens}."
             )
+        if isinstance(max_token_characters, bool) or not isinstance(max_token_characters, int):
+            raise ConfigurationError(
+                f"max_token_characters must be an integer, got {max_token_characters!r}."
+            )
+        if max_token_characters < 1:
+            raise ConfigurationError(
+                f"max_token_characters must be at least 1, got {max_token_characters}."
+            )
         self.task = task
+        self._max_token_characters = max_token_characters
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
         self._tag_namespace = tag_namespace
         self._max_span_width = max_span_width
@@ -301,6 +329,11 @@ class GoldDocumentReader(DatasetReader):
     def token_indexers(self) -> Dict[str, TokenIndexer]:
         """How the reader indexes tokens (the predictor builds its instances the same way)."""
         return self._token_indexers
+
+    @property
+    def max_token_characters(self) -> int:
+        """How many characters of a token the indexers see at most."""
+        return self._max_token_characters
 
     @property
     def max_span_width(self) -> int:
@@ -466,7 +499,9 @@ class GoldDocumentReader(DatasetReader):
     ) -> Instance:
         words = document.sentences[sentence_index]
         token_offset = sum(len(sentence) for sentence in document.sentences[:sentence_index])
-        text_field = TextField([Token(word) for word in words], self._token_indexers)
+        text_field = TextField(
+            indexed_tokens(words, self._max_token_characters), self._token_indexers
+        )
         mentions = list(document.mentions[sentence_index]) if document.mentions is not None else []
         relations = (
             list(document.relations[sentence_index])
@@ -539,7 +574,7 @@ class GoldDocumentReader(DatasetReader):
         # make_coref_instance rewrites the OntoNotes escapes "/." and "/?"; every task keeps the
         # tokens as written, so that all tasks see the same text.
         words = [word for sentence in sentences for word in sentence]
-        text_field.tokens = [Token(word) for word in words]
+        text_field.tokens = indexed_tokens(words, self._max_token_characters)
 
         if document.mentions is not None:
             gold_mentions = [

@@ -10,6 +10,7 @@ from allennlp_models.common.ontonotes import Ontonotes, OntonotesSentence
 
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.document_reader import (
+    MAX_TOKEN_CHARACTERS,
     Cluster,
     DocumentText,
     GoldDocument,
@@ -143,6 +144,9 @@ class OntonotesReader(GoldDocumentReader):
         Coref only: leave clusters of one mention out of `span_labels` (metadata keeps them).
     skip_invalid_documents : `bool`, optional (default = `False`)
         Skip (count and log) malformed documents instead of raising `DataFormatError`.
+    max_token_characters : `int`, optional (default = `50`)
+        The token indexers see at most this many characters of a token (see
+        `GoldDocumentReader`).
     **kwargs
         Passed to `DatasetReader`.
 
@@ -160,6 +164,7 @@ class OntonotesReader(GoldDocumentReader):
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
+        max_token_characters: int = MAX_TOKEN_CHARACTERS,
         **kwargs,
     ) -> None:
         super().__init__(
@@ -170,6 +175,7 @@ class OntonotesReader(GoldDocumentReader):
             max_document_tokens=max_document_tokens,
             remove_singleton_clusters=remove_singleton_clusters,
             skip_invalid_documents=skip_invalid_documents,
+            max_token_characters=max_token_characters,
             **kwargs,
         )
         self._ontonotes = TolerantOntonotes()

@@ -1,13 +1,14 @@
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from allennlp.common import plugins
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict, sanitize
-from allennlp.data import DatasetReader, Instance, Token
+from allennlp.data import DatasetReader, Instance
 from allennlp.data.dataset_readers import MultiTaskDatasetReader
 from allennlp.data.fields import MetadataField, TextField
 from allennlp.models import Model
@@ -18,7 +19,11 @@ from hmtl_allennlp_compat import blank_english_pipeline
 from hmtl_allennlp.commands.archive import load_model_archive
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
-from hmtl_allennlp.dataset_readers.document_reader import GoldDocument, GoldDocumentReader
+from hmtl_allennlp.dataset_readers.document_reader import (
+    GoldDocument,
+    GoldDocumentReader,
+    indexed_tokens,
+)
 from hmtl_allennlp.models.hmtl import PREDICT_ALL_TASKS
 
 logger = logging.getLogger(__name__)
@@ -28,6 +33,10 @@ CharacterSpan = Tuple[int, int]
 
 # The model outputs the predictor reads, and the output key of each.
 _TAGGER_OUTPUTS = {"ner_spans": "ner", "emd_spans": "mentions"}
+# A lone surrogate code point: JSON can escape one ("\ud800"), and spaCy cannot encode it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What some editors write at the start of a UTF-8 file (the readers skip it too).
+_BYTE_ORDER_MARK = "\ufeff"
 
 
 class InputLine(dict):
@@ -47,7 +56,10 @@ class InputLine(dict):
 
 @dataclass
 class _InputDocument:
-    """One input document, read and checked, with its token offsets in the raw text if any."""
+    """
+    One input document, read and checked, with its token offsets in the raw text if any, and
+    the pieces the model sees as sentences (its sentences, the longer ones split).
+    """
 
     gold: GoldDocument
     doc_key: Optional[str]
@@ -55,9 +67,11 @@ class _InputDocument:
     text: Optional[str] = None
     character_offsets: Optional[List[CharacterSpan]] = None
     tokens: List[str] = field(init=False)
+    pieces: List[List[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = [token for sentence in self.gold.sentences for token in sentence]
+        self.pieces = self.gold.sentences
 
     def where(self) -> str:
         return _location(self.line_number, self.doc_key)
@@ -83,7 +97,13 @@ class HmtlPredictor(Predictor):
       checks them but not predicted from; they only matter to a model configured to take gold
       mentions (a relation level without `mention_level`, or coreference with `gold_mentions`).
 
-    Any of them may have a `doc_key`, which the output repeats.
+    Any of them may have a `doc_key`, which the output repeats. `allennlp predict` hands the
+    predictor its input file as bytes (see `hmtl_allennlp.commands.predict`), and
+    `load_raw_lines` makes each line a document or an error: a line that is not UTF-8, not
+    JSON, nested too deeply or holding a number Python will not read gets an error output like
+    any malformed document; a UTF-8 byte order mark at the start of the file is skipped, and
+    only line feeds end a line (a carriage return alone is whitespace of the JSON object). A
+    lone surrogate code point in `text` (JSON can escape one) is read as an unknown character.
 
     # Output
 
@@ -93,8 +113,8 @@ class HmtlPredictor(Predictor):
     `"char_start"` and `"char_end"` such that `text[char_start:char_end]` of the input is the
     mention's `text` (otherwise `text` is its tokens joined by single spaces).
 
-    - `line` : `int`, the input line (when read by `allennlp predict`; blank lines, which
-      `allennlp predict` skips, are not counted);
+    - `line` : `int`, the input line (when read by `allennlp predict`, or by `load_line`,
+      which counts the lines it is given); blank lines have no output, but are counted;
     - `doc_key` : `str`, when the input has one;
     - `sentences` : `List[List[str]]`, the tokens of each sentence;
     - `ner` : `List[mention]`, named entities (models with an "ner" level);
@@ -127,13 +147,24 @@ class HmtlPredictor(Predictor):
         dominate: about `spans_per_word x max_antecedents` span pairs per token), so this
         bounds the memory of one document; a batch of `allennlp predict --batch-size N` runs
         at most N parts at once.
+    max_sentence_tokens : `int`, optional (default = `256`)
+        A sentence longer than this (text without sentence punctuation, say) is predicted as
+        pieces of at most this many tokens, of equal lengths, which the model takes as
+        sentences: relations and coreference mentions do not cross them (the output's
+        `sentences` stay as read). This bounds the cost of the levels that work per sentence
+        (relation candidate pairs, coreference candidate spans), and makes a part of a long
+        document at most `max(max_document_tokens, max_sentence_tokens)` tokens.
     strict : `bool`, optional (default = `False`)
-        When `False`, an input that cannot be read (not JSON, not an object, none of the
-        accepted keys, empty text, malformed sentences or annotations) or whose prediction
-        fails gets an output with an `error` field, and the other inputs are predicted as
-        usual. When `True`, the first such input raises instead: `DataFormatError` for input
-        that cannot be read, `RuntimeError` for a failed prediction, each naming the line and
-        `doc_key`.
+        When `False`, an input that cannot be read (not UTF-8, not JSON, not an object, none
+        of the accepted keys, empty text, malformed sentences or annotations) or whose
+        prediction fails gets an output with an `error` field, and the other inputs are
+        predicted as usual. When `True`, the first such input raises instead: `DataFormatError`
+        for input that cannot be read, `RuntimeError` for a failed prediction, each naming the
+        line and `doc_key`.
+
+    A token's text is cut for the indexers as the archive's readers cut it (their
+    `max_token_characters`, 50 characters by default), so that one very long token does not
+    make the character encoder pad every token to its length; the output keeps tokens whole.
 
     Registered as a `Predictor` with name "hmtl".
     """
@@ -143,17 +174,29 @@ class HmtlPredictor(Predictor):
         model: Model,
         dataset_reader: DatasetReader,
         max_document_tokens: int = 4000,
+        max_sentence_tokens: int = 256,
         strict: bool = False,
     ) -> None:
         super().__init__(model, dataset_reader)
-        if max_document_tokens < 1:
+        for name, value in (
+            ("max_document_tokens", max_document_tokens),
+            ("max_sentence_tokens", max_sentence_tokens),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(
+                    f"The hmtl predictor's {name} must be an integer of at least 1, got "
+                    f"{value!r}."
+                )
+        if not isinstance(strict, bool):
             raise ConfigurationError(
-                f"max_document_tokens must be at least 1, got {max_document_tokens}."
+                f"The hmtl predictor's strict must be true or false, got {strict!r}."
             )
         self._max_document_tokens = max_document_tokens
+        self._max_sentence_tokens = max_sentence_tokens
         self._strict = strict
         readers = _document_readers(dataset_reader)
         self._token_indexers = readers[0].token_indexers
+        self._max_token_characters = readers[0].max_token_characters
         coref_readers = [reader for reader in readers if reader.task == "coref"]
         self._max_span_width = coref_readers[0].max_span_width if coref_readers else None
         self._spacy = None
@@ -199,56 +242,91 @@ class HmtlPredictor(Predictor):
     def load_line(self, line: str) -> JsonDict:
         """
         Reads one line of a JSON-lines input and counts it, so that errors and outputs can name
-        the line. A line that is not a JSON object is not an error here: with `strict = False`
-        its output is an `error` line.
+        the line. A line that cannot be read as a JSON object is not an error here: with
+        `strict = False` its output is an `error` line.
         """
         self._lines_read += 1
-        try:
-            content = json.loads(line)
-        except json.JSONDecodeError as error:
-            return self._unreadable_line(f"not valid JSON ({error})")
-        if not isinstance(content, dict):
-            return self._unreadable_line(f"expected a JSON object, found {type(content).__name__}")
-        return InputLine(content, self._lines_read)
+        if self._lines_read == 1:
+            line = line.removeprefix(_BYTE_ORDER_MARK)
+        return self._input_line(line, self._lines_read)
 
-    def _unreadable_line(self, problem: str) -> InputLine:
-        message = f"input line {self._lines_read}: {problem}."
+    def load_raw_lines(self, lines: Iterable[bytes]) -> Iterator[JsonDict]:
+        """
+        The input of each non-blank line of a JSON-lines file given as bytes (a file opened in
+        binary mode), numbered as in the file: a document, or an error when the line is not
+        UTF-8 or cannot be read as a JSON object. `allennlp predict` reads its input with it.
+        """
+        for line_number, raw_line in enumerate(lines, start=1):
+            self._lines_read = line_number
+            try:
+                line = raw_line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield self._unreadable_line(line_number, f"not valid UTF-8 ({error})")
+                continue
+            if line_number == 1:
+                line = line.removeprefix(_BYTE_ORDER_MARK)
+            if line.strip():
+                yield self._input_line(line, line_number)
+
+    def _input_line(self, line: str, line_number: int) -> InputLine:
+        """Line `line_number` as a JSON object, or as the error that says why it is not one."""
+        try:
+            # strict=False: control characters (a tab, a carriage return) inside strings are
+            # read as written rather than rejected.
+            content = json.loads(line, strict=False)
+        except RecursionError:
+            return self._unreadable_line(line_number, "JSON nested too deeply to read")
+        except json.JSONDecodeError as error:
+            return self._unreadable_line(line_number, f"not valid JSON ({error})")
+        except ValueError as error:
+            # Python refuses integers of more than 4,300 digits.
+            return self._unreadable_line(line_number, f"cannot read its JSON ({error})")
+        if not isinstance(content, dict):
+            return self._unreadable_line(
+                line_number, f"expected a JSON object, found {_json_type(content)}"
+            )
+        return InputLine(content, line_number)
+
+    def _unreadable_line(self, line_number: int, problem: str) -> InputLine:
+        message = f"input line {line_number}: {problem}."
         if self._strict:
             raise DataFormatError(message)
-        return InputLine({}, self._lines_read, error=message)
+        return InputLine({}, line_number, error=message)
 
     def predict_json(self, inputs: JsonDict) -> JsonDict:
         return self.predict_batch_json([inputs])[0]
 
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         """
-        Predicts a batch of documents. The parts of all documents are run in batches of at most
-        `len(inputs)` instances; when such a batch fails, its instances are run one at a time,
-        so that one failing document does not take the others down.
+        Predicts a batch of documents, one output per input, in order. An input that cannot be
+        read (not a dict, malformed) gets an error output (with `strict`, raises). The parts of
+        all documents are run in batches of at most `len(inputs)` instances; when such a batch
+        fails, its instances are run one at a time, so that one failing document does not take
+        the others down.
         """
         if not inputs:
             return []
         documents: List[Optional[_InputDocument]] = []
         outputs: List[JsonDict] = []
-        for json_dict in inputs:
+        # (document index, instance) of every part to predict.
+        parts: List[Tuple[int, Instance]] = []
+        for document_index, json_dict in enumerate(inputs):
             try:
-                document = self._read_document(json_dict)
-            except DataFormatError as error:
+                document = self._read_document(json_dict, document_index, len(inputs))
+                instances = self._document_instances(document)
+            except Exception as error:  # noqa: BLE001 - an error output for this input only
+                message = _reading_error_message(json_dict, document_index, len(inputs), error)
                 if self._strict:
-                    raise
+                    if isinstance(error, DataFormatError):
+                        raise
+                    raise DataFormatError(message) from error
                 documents.append(None)
-                outputs.append(self._error_output(json_dict, str(error)))
+                outputs.append(self._error_output(json_dict, message))
                 continue
             documents.append(document)
             outputs.append(self._document_output(document))
+            parts.extend((document_index, instance) for instance in instances)
 
-        # (document index, instance) of every part to predict.
-        parts = [
-            (document_index, instance)
-            for document_index, document in enumerate(documents)
-            if document is not None
-            for instance in self._document_instances(document)
-        ]
         predictions: Dict[int, List[Tuple[Instance, JsonDict]]] = {}
         failures: Dict[int, str] = {}
         for start in range(0, len(parts), len(inputs)):
@@ -301,14 +379,31 @@ class HmtlPredictor(Predictor):
         Raises `DataFormatError` on input that cannot be read.
         """
         document = self._read_document(json_dict)
-        return self._instance(document, 0, len(document.gold.sentences))
+        return self._instance(document, 0, len(document.pieces))
 
     # Reading inputs.
 
-    def _read_document(self, json_dict: JsonDict) -> _InputDocument:
+    def _read_document(
+        self, json_dict: JsonDict, index: int = 0, batch_size: int = 1
+    ) -> _InputDocument:
+        """The document of an input, checked, with its pieces; `DataFormatError` if malformed."""
         line_number = getattr(json_dict, "line_number", None)
         if getattr(json_dict, "error", None) is not None:
             raise DataFormatError(json_dict.error)
+        if not isinstance(json_dict, dict):
+            raise DataFormatError(
+                f"{_input_position(index, batch_size)}: expected a JSON object (a dict), found "
+                f"{_json_type(json_dict)}."
+            )
+        document = self._parse_input(json_dict, line_number)
+        document.pieces = [
+            piece
+            for sentence in document.gold.sentences
+            for piece in _split_evenly(sentence, self._max_sentence_tokens)
+        ]
+        return document
+
+    def _parse_input(self, json_dict: JsonDict, line_number: Optional[int]) -> _InputDocument:
         doc_key = json_dict.get("doc_key")
         if doc_key is not None and not isinstance(doc_key, str):
             raise DataFormatError(
@@ -339,11 +434,14 @@ class HmtlPredictor(Predictor):
         self._spacy.max_length = max(self._spacy.max_length, len(text) + 1)
         sentences: List[List[str]] = []
         offsets: List[CharacterSpan] = []
-        for sentence in self._spacy(text).sents:
+        # spaCy sees each lone surrogate as U+FFFD (one character for one, so the offsets are
+        # those of the input); the tokens are cut from the input, as written.
+        for sentence in self._spacy(_LONE_SURROGATE.sub("\ufffd", text)).sents:
             tokens = [token for token in sentence if not token.is_space]
             if tokens:
-                sentences.append([token.text for token in tokens])
-                offsets.extend((token.idx, token.idx + len(token.text)) for token in tokens)
+                token_offsets = [(token.idx, token.idx + len(token.text)) for token in tokens]
+                sentences.append([text[start:end] for start, end in token_offsets])
+                offsets.extend(token_offsets)
         if not sentences:
             raise DataFormatError(f"{where}: 'text' is empty (no token in it).")
         return _InputDocument(GoldDocument(doc_key, sentences), doc_key, line_number, text, offsets)
@@ -355,23 +453,30 @@ class HmtlPredictor(Predictor):
         parts = []
         first = 0
         num_tokens = 0
-        sentences = document.gold.sentences
-        for index, sentence in enumerate(sentences):
-            if index > first and num_tokens + len(sentence) > self._max_document_tokens:
+        pieces = document.pieces
+        for index, piece in enumerate(pieces):
+            if index > first and num_tokens + len(piece) > self._max_document_tokens:
                 parts.append((first, index))
                 first, num_tokens = index, 0
-            num_tokens += len(sentence)
-        parts.append((first, len(sentences)))
+            num_tokens += len(piece)
+        parts.append((first, len(pieces)))
         return [self._instance(document, first, stop) for first, stop in parts]
 
     def _instance(self, document: _InputDocument, first: int, stop: int) -> Instance:
-        """The instance of task "all" of sentences `first` to `stop` (exclusive)."""
+        """The instance of task "all" of pieces `first` to `stop` (exclusive)."""
         gold = document.gold
-        sentences = gold.sentences[first:stop]
-        token_offset = sum(len(sentence) for sentence in gold.sentences[:first])
+        sentences = document.pieces[first:stop]
+        token_offset = sum(len(piece) for piece in document.pieces[:first])
         words = [word for sentence in sentences for word in sentence]
+        token_stop = token_offset + len(words)
+
+        def inside(*offsets: int) -> bool:
+            return all(token_offset <= offset < token_stop for offset in offsets)
+
         fields = {
-            "tokens": TextField([Token(word) for word in words], self._token_indexers),
+            "tokens": TextField(
+                indexed_tokens(words, self._max_token_characters), self._token_indexers
+            ),
             "task": MetadataField(PREDICT_ALL_TASKS),
             "metadata": MetadataField(
                 {
@@ -380,8 +485,14 @@ class HmtlPredictor(Predictor):
                     "tokens": words,
                     "token_offset": token_offset,
                     "sentence_lengths": [len(sentence) for sentence in sentences],
-                    "gold_mentions": _sentence_range(gold.mentions, first, stop),
-                    "gold_relations": _sentence_range(gold.relations, first, stop),
+                    "gold_mentions": [
+                        mention for mention in _flat(gold.mentions) if inside(*mention[:2])
+                    ],
+                    "gold_relations": [
+                        relation
+                        for relation in _flat(gold.relations)
+                        if inside(*relation[:4])
+                    ],
                     "gold_clusters": [list(cluster) for cluster in gold.clusters or []],
                 }
             ),
@@ -396,12 +507,12 @@ class HmtlPredictor(Predictor):
     # Outputs.
 
     @staticmethod
-    def _error_output(json_dict: JsonDict, message: str) -> JsonDict:
+    def _error_output(json_dict: Any, message: str) -> JsonDict:
         output: JsonDict = {}
         line_number = getattr(json_dict, "line_number", None)
         if line_number is not None:
             output["line"] = line_number
-        if isinstance(json_dict.get("doc_key"), str):
+        if isinstance(json_dict, dict) and isinstance(json_dict.get("doc_key"), str):
             output["doc_key"] = json_dict["doc_key"]
         output["error"] = message
         return output
@@ -506,9 +617,39 @@ def _document_readers(dataset_reader: DatasetReader) -> List[GoldDocumentReader]
     return document_readers
 
 
-def _sentence_range(layer: Optional[List[List[Any]]], first: int, stop: int) -> List[Any]:
-    """The annotations of sentences `first` to `stop` (exclusive) of a per-sentence layer."""
-    return [entry for sentence in (layer or [])[first:stop] for entry in sentence]
+def _flat(layer: Optional[List[List[Any]]]) -> List[Any]:
+    """The annotations of a per-sentence layer, in order."""
+    return [entry for sentence in (layer or []) for entry in sentence]
+
+
+def _split_evenly(sentence: List[str], max_tokens: int) -> List[List[str]]:
+    """`sentence`, or pieces of it of at most `max_tokens` tokens and of equal lengths."""
+    num_pieces = -(-len(sentence) // max_tokens)
+    bounds = [len(sentence) * piece // num_pieces for piece in range(num_pieces + 1)]
+    return [sentence[start:stop] for start, stop in zip(bounds, bounds[1:])]
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    if type(value) in names:
+        return names[type(value)]
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _input_position(index: int, batch_size: int) -> str:
+    return "input document" if batch_size == 1 else f"input document {index + 1} of {batch_size}"
+
+
+def _reading_error_message(json_dict: Any, index: int, batch_size: int, error: Exception) -> str:
+    """The error output's message for an input that could not be read."""
+    if isinstance(error, DataFormatError):
+        return str(error)
+    if isinstance(json_dict, dict):
+        where = _location(getattr(json_dict, "line_number", None), json_dict.get("doc_key"))
+    else:
+        where = _input_position(index, batch_size)
+    return f"{where}: cannot read the document ({type(error).__name__}: {error})."
 
 
 def _mention(

@@ -182,3 +182,26 @@ def test_reads_every_json_file_of_a_directory(data_dir, tmp_path):
     (tmp_path / "README.txt").write_text("not data")
     instances = ensure_list(Ace05Reader(task="coref").read(tmp_path))
     assert len(instances) == 5
+
+
+@pytest.mark.parametrize("task", ["emd", "relation", "coref"])
+def test_the_indexers_see_at_most_max_token_characters_of_a_token(task, tmp_path):
+    long_token = "y" * 10_000
+    path = tmp_path / "long_token.jsonl"
+    document = {"doc_key": "d", "sentences": [["Ada", long_token, "left"]], "ner": [[]]}
+    path.write_text(json.dumps({**document, "relations": [[]], "clusters": []}) + "\n")
+    indexers = {"tokens": SingleIdTokenIndexer(), "characters": TokenCharactersIndexer()}
+    for cap, expected in ((None, 50), (8, 8)):
+        settings = {} if cap is None else {"max_token_characters": cap}
+        reader = Ace05Reader(task=task, token_indexers=indexers, **settings)
+        (instance,) = ensure_list(reader.read(path))
+        assert [token.text for token in instance["tokens"].tokens] == [
+            "Ada",
+            long_token[:expected],
+            "left",
+        ]
+        assert instance["metadata"]["tokens"] == ["Ada", long_token, "left"]
+        batch = Batch([instance])
+        batch.index_instances(Vocabulary.from_instances([instance]))
+        characters = batch.as_tensor_dict()["tokens"]["characters"]["token_characters"]
+        assert characters.shape == (1, 3, expected)

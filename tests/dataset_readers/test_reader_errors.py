@@ -54,6 +54,11 @@ JSON_CASES = [
         "line 2, doc_key 'bad_doc': mention [2, 1, 'PER'] of sentence 0 ends before it starts",
     ),
     (
+        "boolean_offsets.jsonl",
+        "line 2, doc_key 'bad_doc': mention [False, True, 'PER'] of sentence 0 has non-integer "
+        "offsets",
+    ),
+    (
         "relation_argument_not_mention.jsonl",
         "line 2, doc_key 'bad_doc': relation [0, 1, 2, 2, 'MEET'] of sentence 0: its head "
         "argument [0, 1] is not a mention",
@@ -87,6 +92,13 @@ def test_malformed_conll(malformed_dir, task, file_name, expected):
 def test_malformed_json(malformed_dir, task, file_name, expected):
     path = malformed_dir / file_name
     assert _message(Ace05Reader(task=task), path).startswith(_where(path, expected))
+
+
+@pytest.mark.parametrize("reader_class", [OntonotesReader, Ace05Reader])
+@pytest.mark.parametrize("value", [0, "50", True])
+def test_max_token_characters_is_checked(reader_class, value):
+    with pytest.raises(ConfigurationError, match="max_token_characters must be"):
+        reader_class(task="coref", max_token_characters=value)
 
 
 @pytest.mark.parametrize("reader", [OntonotesReader(task="ner"), Ace05Reader(task="emd")])

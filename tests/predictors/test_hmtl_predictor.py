@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader
 from allennlp.models import Model
 
@@ -149,6 +150,9 @@ def test_long_documents_are_predicted_in_parts(predictor, documents):
         ('{"text": "a", "sentences": [["a"]]}', "found both"),
         ('{"sentences": [["a"], []]}', "sentence 1 must be a non-empty list"),
         ('{"sentences": [["a"]], "ner": [[[0, 3, "PER"]]]}', "outside its sentence"),
+        ('{"sentences": [["a", "b"]], "ner": [[[false, true, "PER"]]]}', "non-integer offsets"),
+        ("[" * 1000 + "]" * 1000, "JSON nested too deeply to read"),
+        ('{"text": "a", "count": ' + "7" * 5000 + "}", "Exceeds the limit (4300 digits)"),
     ],
 )
 def test_bad_lines(predictor, line, problem):
@@ -204,3 +208,74 @@ def test_missing_or_corrupt_archive(tmp_path):
     with pytest.raises(ArchiveLoadError, match="cannot load it as a model archive") as error:
         HmtlPredictor.from_path(corrupt)
     assert "\n" not in str(error.value)
+
+
+def test_lone_surrogates_are_read_as_unknown_characters(predictor):
+    text = "Schneider \ud800 won two medals in Oslo."
+    for strict in (False, True):
+        output = with_settings(predictor, strict=strict).predict_json({"text": text})
+        assert output["sentences"][0][:3] == ["Schneider", "\ud800", "won"]
+        check_document_output(output, input_text=text)
+    output = predictor.predict_tokenized([["Schneider", "\udfff", "won"]])
+    assert output["sentences"] == [["Schneider", "\udfff", "won"]] and "error" not in output
+
+
+def test_batch_entries_that_are_not_objects_get_error_outputs(predictor):
+    good = {"sentences": [["Schneider", "won", "."]]}
+    outputs = predictor.predict_batch_json([good, "a string", None, [good]])
+    assert outputs[0] == predictor.predict_json(good) and "error" not in outputs[0]
+    for index, found in ((1, "string"), (2, "null"), (3, "array")):
+        assert outputs[index] == {
+            "error": f"input document {index + 1} of 4: expected a JSON object (a dict), "
+            f"found {found}."
+        }
+    with pytest.raises(DataFormatError, match="input document: expected a JSON object"):
+        with_settings(predictor, strict=True).predict_json("a string")
+
+
+@pytest.mark.parametrize(
+    "settings, problem",
+    [
+        ({"max_document_tokens": "abc"}, "max_document_tokens must be an integer of at least 1"),
+        ({"max_document_tokens": 0}, "max_document_tokens must be an integer of at least 1"),
+        ({"max_document_tokens": True}, "max_document_tokens must be an integer of at least 1"),
+        ({"max_sentence_tokens": 2.5}, "max_sentence_tokens must be an integer of at least 1"),
+        ({"strict": "yes"}, "strict must be true or false, got 'yes'"),
+    ],
+)
+def test_settings_are_checked(predictor, settings, problem):
+    with pytest.raises(ConfigurationError, match=f"The hmtl predictor's {problem}"):
+        with_settings(predictor, **settings)
+
+
+def test_long_tokens_are_cut_for_the_indexers_and_kept_whole(predictor):
+    token = "x" * 10_000
+    output = predictor.predict_tokenized([["Schneider", token, "won", "."]])
+    assert output["sentences"] == [["Schneider", token, "won", "."]]
+    instance = predictor._json_to_instance({"sentences": [["Schneider", token]]})
+    assert [t.text for t in instance["tokens"].tokens] == ["Schneider", "x" * 50]
+    instance.index_fields(predictor._model.vocab)
+    assert instance.get_padding_lengths()["tokens"]["token_characters___num_token_characters"] == 50
+
+
+def test_long_sentences_are_predicted_in_pieces(predictor, documents):
+    # A document in one sentence: the fixture model relates every two mentions of a sentence.
+    words = [word for sentence in documents[1]["sentences"] for word in sentence][:90]
+    document = {"sentences": [words]}
+    whole = with_settings(predictor, max_sentence_tokens=90).predict_json(document)
+    in_pieces = with_settings(predictor, max_sentence_tokens=40)
+    (instance,) = in_pieces._document_instances(in_pieces._read_document(document))
+    assert instance["metadata"]["sentence_lengths"] == [30, 30, 30]
+    output = in_pieces.predict_json(document)
+    assert output["sentences"] == [words]
+    check_document_output(output)
+
+    def piece(mention):
+        return mention["start"] // 30
+
+    def crosses(relation):
+        return piece(relation["head"]) != piece(relation["tail"])
+
+    assert any(crosses(relation) for relation in whole["relations"])
+    assert output["relations"] and not any(crosses(relation) for relation in output["relations"])
+    assert all(piece(m) == m["end"] // 30 for cluster in output["clusters"] for m in cluster)

@@ -18,6 +18,9 @@ BIOUL_POSITIONS = "BILU"
 # (head_start, head_end, tail_start, tail_end, label, score, head_type, tail_type), with
 # instance-local inclusive offsets: the relations that a relation head outputs.
 PredictedRelation = Tuple[int, int, int, int, str, float, str, str]
+# The default of `max_mentions_per_sentence`: above the most mentions of a sentence of the
+# corpora read here (50, in LitBank), so that only rogue input reaches it.
+MAX_MENTIONS_PER_SENTENCE = 64
 
 
 class RelationHead(Head):
@@ -37,16 +40,29 @@ class RelationHead(Head):
     mention_level : `str`, optional
         A tagger level below this one whose predicted spans are the relation arguments. `None`
         uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
+    max_mentions_per_sentence : `int`, optional (default = `64`)
+        Only the first this many mentions of a sentence (by position) are candidate arguments,
+        so that a sentence has at most `max_mentions_per_sentence ** 2` candidate pairs.
     """
 
     main_metric = "strict_f1"
     registered_name = ""
 
     def __init__(
-        self, vocab: Vocabulary, task: str, label_namespace: str, mention_level: Optional[str]
+        self,
+        vocab: Vocabulary,
+        task: str,
+        label_namespace: str,
+        mention_level: Optional[str],
+        max_mentions_per_sentence: int = MAX_MENTIONS_PER_SENTENCE,
     ) -> None:
         super().__init__(vocab)
         self.task = task
+        if max_mentions_per_sentence < 2:
+            raise self._configuration_error(
+                f"max_mentions_per_sentence must be at least 2, got {max_mentions_per_sentence}."
+            )
+        self._max_mentions_per_sentence = max_mentions_per_sentence
         self.mention_level = mention_level
         self.label_namespace = label_namespace
         self.num_labels = vocab.get_vocab_size(label_namespace)
@@ -73,11 +89,13 @@ class RelationHead(Head):
             )
         return predicted_mentions
 
-    @staticmethod
     def _candidate_pairs(
-        mentions: List[Span], sentence_lengths: List[int]
+        self, mentions: List[Span], sentence_lengths: List[int]
     ) -> List[Tuple[Span, Span]]:
-        """Ordered pairs of distinct mentions that lie in the same sentence."""
+        """
+        Ordered pairs of distinct mentions that lie in the same sentence, among the first
+        `max_mentions_per_sentence` mentions of each sentence.
+        """
         sentence_ends = list(itertools.accumulate(sentence_lengths))
         mentions_by_sentence: Dict[int, List[Span]] = {}
         for mention in sorted(set(mentions)):
@@ -85,7 +103,8 @@ class RelationHead(Head):
             mentions_by_sentence.setdefault(sentence, []).append(mention)
         return [
             (head, tail)
-            for sentence_mentions in mentions_by_sentence.values()
+            for all_mentions in mentions_by_sentence.values()
+            for sentence_mentions in [all_mentions[: self._max_mentions_per_sentence]]
             for head in sentence_mentions
             for tail in sentence_mentions
             if head != tail
@@ -191,6 +210,9 @@ class MultiHeadSelectionHead(RelationHead):
     initial_positive_rate : `float`, optional (default = `None`)
         When given, the label scorer gets a bias, initialised so that every cell starts at this
         probability (for example the share of positive cells in the training data).
+    max_mentions_per_sentence : `int`, optional (default = `64`)
+        Only the first this many mentions of a sentence are candidate arguments (which bounds
+        the pairs decoded per sentence).
 
     Registered as a `Head` with name "multi_head_selection".
     """
@@ -212,8 +234,9 @@ class MultiHeadSelectionHead(RelationHead):
         entity_label_embedding_dim: int = 0,
         entity_type_namespace: str = "mention_types",
         initial_positive_rate: Optional[float] = None,
+        max_mentions_per_sentence: int = MAX_MENTIONS_PER_SENTENCE,
     ) -> None:
-        super().__init__(vocab, task, label_namespace, mention_level)
+        super().__init__(vocab, task, label_namespace, mention_level, max_mentions_per_sentence)
         if initial_positive_rate is not None and not 0 < initial_positive_rate < 1:
             raise self._configuration_error(
                 f"initial_positive_rate must be between 0 and 1, got {initial_positive_rate}."

@@ -9,6 +9,7 @@ from allennlp.modules.span_extractors import EndpointSpanExtractor
 from allennlp.nn import Activation, util
 
 from hmtl_allennlp.modules.heads.relation import (
+    MAX_MENTIONS_PER_SENTENCE,
     PredictedRelation,
     RelationHead,
     Span,
@@ -19,6 +20,12 @@ TRAINING_MENTIONS = ("gold", "gold_and_predicted", "predicted")
 # The label index of "no relation" in the classifier's output; relation label k of the
 # vocabulary is output k + 1.
 NO_RELATION = 0
+# Candidate pairs are scored a chunk at a time: the text between the arguments of each pair is
+# gathered (up to a sentence's length per pair), which for all the pairs of a long document at
+# once would not fit in memory. A chunk has at most this many pairs of the batch, and gathers
+# at most this many times `CONTEXT_TOKENS_PER_PAIR` tokens.
+PAIRS_PER_CHUNK = 4096
+CONTEXT_TOKENS_PER_PAIR = 64
 
 
 @Head.register("span_pair")
@@ -93,6 +100,11 @@ class SpanPairRelationHead(RelationHead):
     dropout : `float`, optional (default = `0.2`)
         Dropout on the argument and context representations and between the feed-forward
         layers.
+    max_mentions_per_sentence : `int`, optional (default = `64`)
+        Only the first this many mentions of a sentence (by position) are candidate arguments,
+        so that a sentence has at most `max_mentions_per_sentence ** 2` candidate pairs. Pairs
+        are scored in chunks (4,096 pairs at most, fewer where the text between arguments is
+        longer than 64 tokens), so that memory stays bounded however many a document has.
 
     Registered as a `Head` with name "span_pair".
     """
@@ -115,8 +127,9 @@ class SpanPairRelationHead(RelationHead):
         training_mentions: str = "gold_and_predicted",
         between_context: bool = True,
         dropout: float = 0.2,
+        max_mentions_per_sentence: int = MAX_MENTIONS_PER_SENTENCE,
     ) -> None:
-        super().__init__(vocab, task, label_namespace, mention_level)
+        super().__init__(vocab, task, label_namespace, mention_level, max_mentions_per_sentence)
         if num_layers < 1:
             raise self._configuration_error(f"num_layers must be at least 1, got {num_layers}.")
         self._entity_type_namespace = entity_type_namespace
@@ -280,7 +293,42 @@ class SpanPairRelationHead(RelationHead):
             ],
             dtype=torch.long,
         )
-        # Shape: (batch_size, max_pairs, argument_dim)
+        widest_context = max(
+            max(head[0], tail[0]) - min(head[1], tail[1]) - 1
+            for instance_pairs in pairs
+            for head, tail in instance_pairs
+        )
+        chunk = max(
+            1,
+            PAIRS_PER_CHUNK
+            * CONTEXT_TOKENS_PER_PAIR
+            // (len(pairs) * max(CONTEXT_TOKENS_PER_PAIR, widest_context)),
+        )
+        # Shape: (batch_size, max_pairs, num_labels + 1)
+        return torch.cat(
+            [
+                self._scored_pairs(
+                    encoded_text,
+                    represented,
+                    spans,
+                    head_indices[:, start : start + chunk],
+                    tail_indices[:, start : start + chunk],
+                )
+                for start in range(0, max_pairs, chunk)
+            ],
+            dim=1,
+        )
+
+    def _scored_pairs(
+        self,
+        encoded_text: torch.Tensor,
+        represented: torch.Tensor,
+        spans: torch.Tensor,
+        head_indices: torch.Tensor,
+        tail_indices: torch.Tensor,
+    ) -> torch.Tensor:
+        """The logits of the pairs of arguments `head_indices` x `tail_indices`."""
+        # Shape: (batch_size, num_pairs, argument_dim)
         heads = util.batched_index_select(represented, head_indices)
         tails = util.batched_index_select(represented, tail_indices)
         pair_parts = [heads, tails, heads * tails]
@@ -294,7 +342,7 @@ class SpanPairRelationHead(RelationHead):
                     )
                 )
             )
-        # Shape: (batch_size, max_pairs, num_labels + 1)
+        # Shape: (batch_size, num_pairs, num_labels + 1)
         return self._label_projection(self._pair_scorer(torch.cat(pair_parts, dim=-1)))
 
     @staticmethod

@@ -208,3 +208,37 @@ def test_context_of_gaps_of_every_width_and_its_gradient_are_those_of_each_gap_a
     (expected * torch.arange(1.0, 4.0)).sum().backward()
     assert torch.allclose(context, expected)
     assert torch.allclose(got_gradient, text.grad)
+
+
+def test_only_the_first_mentions_of_a_sentence_are_paired(relation_vocab):
+    head = make_head(relation_vocab, max_mentions_per_sentence=3)
+    # Five one-token mentions in sentence 0 (tokens 0-4), two in sentence 1 (tokens 5-6).
+    mentions = [(i, i, "PER") for i in (4, 0, 3, 1, 2, 5, 6)]
+    pairs = head._candidate_pairs(mentions, [5, 2])
+    arguments = {span[0] for pair in pairs for span in pair}
+    assert arguments == {0, 1, 2, 5, 6}
+    assert len(pairs) == 3 * 2 + 2 * 1
+    with pytest.raises(ConfigurationError, match="max_mentions_per_sentence"):
+        make_head(relation_vocab, max_mentions_per_sentence=1)
+
+
+def test_pairs_scored_in_chunks_give_the_same_output(relation_vocab, monkeypatch):
+    from hmtl_allennlp.modules.heads import span_pair_relation
+
+    head = make_head(relation_vocab).eval()
+    with torch.no_grad():
+        head._label_projection.bias.copy_(torch.tensor([-1.0, 1.0, 0.0]))
+    text, mask = encoded(batch_size=2)
+    batch = [
+        metadata([(0, 0, "PER"), (2, 3, "ORG"), (5, 5, "LOC")]),
+        metadata([(0, 1, "PER"), (4, 4, "LOC")]),
+    ]
+    whole = head(encoded_text=text, mask=mask, metadata=batch)["relations"]
+    # Two instances, so one pair of each at a time.
+    monkeypatch.setattr(span_pair_relation, "PAIRS_PER_CHUNK", 2)
+    chunked = head(encoded_text=text, mask=mask, metadata=batch)["relations"]
+    assert len(whole[0]) > 0 and len(whole) == len(chunked)
+    for instance_whole, instance_chunked in zip(whole, chunked):
+        # The same relations; scores up to floating-point rounding (other matrix shapes).
+        assert [r[:5] + r[6:] for r in instance_whole] == [r[:5] + r[6:] for r in instance_chunked]
+        assert [r[5] for r in instance_whole] == pytest.approx([r[5] for r in instance_chunked])

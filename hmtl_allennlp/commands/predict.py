@@ -1,0 +1,46 @@
+"""
+`allennlp predict` for predictors that read raw input lines.
+
+The stock command decodes its input file as UTF-8 text before a predictor sees a line: one byte
+that is not UTF-8 stops the run, without a line number and losing the lines already read ahead,
+and Python's universal newlines split a line at a bare carriage return, which JSON allows as
+whitespace. A predictor cannot help from `load_line`, which gets lines already decoded and split.
+So, for a predictor with a `load_raw_lines` method (the "hmtl" predictor), the command reads the
+file as bytes, split at line feeds only, and hands the predictor the lines as they are; it turns
+each into a document or an error. Every other predictor is served exactly as before.
+"""
+import sys
+from typing import Iterator
+
+from allennlp.commands import predict
+from allennlp.common.file_utils import cached_path, open_compressed
+from allennlp.common.util import JsonDict
+
+
+class RawLinePredictManager(predict._PredictManager):
+    """
+    AllenNLP's `_PredictManager` (which runs `allennlp predict`), reading the input as bytes for
+    a predictor that has `load_raw_lines(lines: Iterable[bytes]) -> Iterator[JsonDict]`.
+    `install_raw_line_reading` puts it in the place of the stock one.
+    """
+
+    def _get_json_data(self) -> Iterator[JsonDict]:
+        load_raw_lines = getattr(self._predictor, "load_raw_lines", None)
+        if load_raw_lines is None:
+            yield from super()._get_json_data()
+        elif self._input_file == "-":
+            yield from load_raw_lines(sys.stdin.buffer)
+        else:
+            input_file = cached_path(self._input_file)
+            with open_compressed(input_file, mode="rb", encoding=None) as raw_input:
+                yield from load_raw_lines(raw_input)
+
+
+def install_raw_line_reading() -> None:
+    """
+    Makes `allennlp predict` run with `RawLinePredictManager`. The command looks its manager up
+    when it runs, after the plugins and `--include-package` packages are imported, so importing
+    this plugin is enough, however it is found.
+    """
+    if not issubclass(predict._PredictManager, RawLinePredictManager):
+        predict._PredictManager = RawLinePredictManager
