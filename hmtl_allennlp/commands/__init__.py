@@ -1,6 +1,8 @@
 """
 Subcommands of the `allennlp` command that this plugin adds: `hmtl-coref-export` writes
-coreference key and response files in CoNLL-2012 format for the official scorer.
+coreference key and response files in CoNLL-2012 format for the official scorer; `hmtl-demo`
+serves the web demo of a model.
 """
 from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
+from hmtl_allennlp.commands.demo import Demo  # noqa: F401
