@@ -43,13 +43,22 @@ class Demo(Subcommand):
             help="the address to listen on (default 127.0.0.1: this machine only)",
         )
         subparser.add_argument(
-            "--port", type=int, default=8000, help="the port to listen on (default 8000; 0: any free)"
+            "--port",
+            type=int,
+            default=8000,
+            help="the port to listen on (default 8000; 0: any free port)",
         )
         subparser.add_argument(
             "--max-characters",
             type=int,
             default=DEFAULT_MAX_CHARACTERS,
             help=f"the longest text a request may have (default {DEFAULT_MAX_CHARACTERS})",
+        )
+        subparser.add_argument(
+            "--max-document-tokens",
+            type=int,
+            help="predict longer documents in parts of at most this many tokens (default: the "
+            "hmtl predictor's, 4000)",
         )
         subparser.add_argument(
             "--cuda-device", type=int, default=-1, help="id of GPU to use (if any)"
@@ -68,12 +77,16 @@ def _serve_from_args(args: argparse.Namespace) -> None:
             host=args.host,
             port=args.port,
             max_characters=args.max_characters,
+            max_document_tokens=args.max_document_tokens,
         )
     except (ConfigurationError, ValueError, OSError) as error:
         raise SystemExit(f"allennlp hmtl-demo: error: {error}")
     host, port = server.server_address[:2]
     # Printed (not only logged) and flushed: scripts wait for this line to know the port.
-    print(f"hmtl-demo: serving {args.archive_file} on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+    print(
+        f"hmtl-demo: serving {args.archive_file} on http://{host}:{port}/ (Ctrl-C stops)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -63,6 +63,9 @@ class DemoServer(ThreadingHTTPServer):
     max_characters : `int`, optional (default = `10000`)
         The longest text a request may have, in characters (for `"sentences"`, the tokens
         joined by single spaces); a longer one is answered with status 413.
+    max_document_tokens : `int`, optional (default = `None`)
+        The predictor's `max_document_tokens` (`None`: its default): a longer document is
+        predicted in parts (see `HmtlPredictor`).
     """
 
     daemon_threads = True
@@ -74,13 +77,17 @@ class DemoServer(ThreadingHTTPServer):
         host: str = "127.0.0.1",
         port: int = 8000,
         max_characters: int = DEFAULT_MAX_CHARACTERS,
+        max_document_tokens: Optional[int] = None,
     ) -> None:
         if max_characters < 1:
             raise ValueError(f"max_characters must be at least 1, got {max_characters}.")
         # strict: input that cannot be read or a failing prediction raises, and becomes the
         # status of the answer, instead of an output line with an "error" field.
+        predictor_arguments = {"strict": True}
+        if max_document_tokens is not None:
+            predictor_arguments["max_document_tokens"] = max_document_tokens
         self.predictor = HmtlPredictor(
-            archive.model, archive.validation_dataset_reader, strict=True
+            archive.model, archive.validation_dataset_reader, **predictor_arguments
         )
         self.predictor_lock = threading.Lock()
         self.max_characters = max_characters

@@ -202,11 +202,22 @@ function spanElement(span) {
     element.dataset.span = span.id;
     element.dataset.cluster = span.cluster;
     element.style.borderColor = clusterColour(span.cluster);
+    // Nested mentions: each underline below those of the mentions inside it.
+    element.style.paddingBottom = `${1 + 5 * corefDepth(span)}px`;
     return element;
   }
   const element = tag("span", "arg");
   element.dataset.arg = span.id;
   return element;
+}
+
+// How many levels of cluster mentions a span has inside it.
+function corefDepth(node) {
+  let depth = 0;
+  for (const child of node.children) {
+    depth = Math.max(depth, corefDepth(child) + (child.kind === "coref" ? 1 : 0));
+  }
+  return depth;
 }
 
 function tag(name, className, text) {
