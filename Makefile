@@ -1,6 +1,6 @@
 # The commands of the README:
 #   make quickstart   set up .venv, then train, evaluate and predict with the full HMTL model on the bundled sample
-#   make test         set up .venv (and Chromium for the demo's browser test), then run the whole test suite
+#   make test         set up .venv (and Chromium, for the demo's browser test), then run the test suite
 #   make demo         set up .venv, then serve the web demo of the pretrained or quick-start model
 # All create or reuse .venv; see scripts/setup_env.sh for the install order and why.
 VENV := .venv

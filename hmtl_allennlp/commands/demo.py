@@ -79,8 +79,13 @@ def _serve_from_args(args: argparse.Namespace) -> None:
             max_characters=args.max_characters,
             max_document_tokens=args.max_document_tokens,
         )
-    except (ConfigurationError, ValueError, OSError) as error:
+    except (ConfigurationError, ValueError) as error:
         raise SystemExit(f"allennlp hmtl-demo: error: {error}")
+    except OSError as error:
+        raise SystemExit(
+            f"allennlp hmtl-demo: error: cannot listen on {args.host}:{args.port}: "
+            f"{error.strerror or error}"
+        )
     host, port = server.server_address[:2]
     # Printed (not only logged) and flushed: scripts wait for this line to know the port.
     print(

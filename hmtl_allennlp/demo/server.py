@@ -315,4 +315,3 @@ def _package_version() -> str:
         return metadata.version("hmtl-allennlp")
     except metadata.PackageNotFoundError:
         return "unknown (not installed)"
-

@@ -37,8 +37,9 @@ async function loadHealth() {
     const response = await fetch("/health");
     const health = await response.json();
     state.tasks = health.tasks;
+    const tasks = health.tasks.join(", ");
     $("model").textContent =
-      `Model ${health.archive} (tasks: ${health.tasks.join(", ")}; hmtl_allennlp ${health.version})`;
+      `Model ${health.archive} (tasks: ${tasks}; hmtl_allennlp ${health.version})`;
     $("limit").textContent = `at most ${health.max_characters.toLocaleString("en")} characters`;
     $("text").maxLength = health.max_characters;
   } catch (error) {
@@ -104,7 +105,9 @@ function draw() {
   const spans = [];
   const layer = document.querySelector('input[name="spans"]:checked').value;
   (output[layer] || []).forEach((mention, index) => {
-    spans.push({ ...range(mention), kind: "entity", id: `${layer}-${index}`, label: mention.label });
+    spans.push({
+      ...range(mention), kind: "entity", id: `${layer}-${index}`, label: mention.label,
+    });
   });
   const showClusters = document.querySelector('input[name="coref"]').checked;
   (showClusters ? output.clusters || [] : []).forEach((cluster, clusterIndex) => {
