@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-newest() { ls -t "$@" 2>/dev/null | head -n 1; }
+newest() { ls -t "$@" 2>/dev/null | head -n 1 || true; }
 archive=$(newest models/*/model.tar.gz)
 if [ -z "$archive" ]; then
     archive=$(newest output/quickstart-*/model.tar.gz)
