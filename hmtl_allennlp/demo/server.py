@@ -68,8 +68,6 @@ class DemoServer(ThreadingHTTPServer):
         predicted in parts (see `HmtlPredictor`).
     """
 
-    daemon_threads = True
-
     def __init__(
         self,
         archive: Archive,

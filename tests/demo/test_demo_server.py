@@ -6,6 +6,7 @@ serving after each.
 import http.client
 import json
 import logging
+import socket
 from importlib import metadata
 
 import pytest
@@ -208,4 +209,13 @@ def test_a_failing_prediction_is_500_logged_and_the_server_goes_on(
     assert "the prediction failed" in answer["error"] and "the model broke" in answer["error"]
     (record,) = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert "Prediction failed" in record.getMessage() and record.exc_info is not None
+    assert predict(demo_server, {"text": TEXT})[0] == 200
+
+
+def test_a_malformed_request_line_gets_a_json_error(demo_server):
+    with socket.create_connection(demo_server.server_address[:2], timeout=60) as connection:
+        connection.sendall(b"NOT A REQUEST\r\n\r\n")
+        answer = connection.makefile("rb").read().decode("utf-8")
+    # Without a valid HTTP version, http.server answers as to HTTP/0.9: the body alone.
+    assert json.loads(answer) == {"error": "Bad request version ('REQUEST')"}
     assert predict(demo_server, {"text": TEXT})[0] == 200
