@@ -15,6 +15,10 @@ import os
 import urllib.request
 
 import pytest
+from allennlp.common import Params
+from allennlp.data import DatasetReader
+from allennlp.models import Model
+from allennlp.models.archival import Archive, load_archive
 
 pytestmark = pytest.mark.slow
 
@@ -180,3 +184,27 @@ def test_an_empty_text_shows_the_error(browser, driver, demo_url):
     assert error.is_displayed()
     assert error.text == "Error 400: the text is empty."
     assert not css(driver, "#results")[0].is_displayed()
+
+
+def test_only_the_layers_of_the_models_tasks_appear(
+    browser, driver, start_demo_server, archive_path, repository_root
+):
+    # An untrained NER -> EMD model (no relation or coreference level), with the vocabulary of
+    # the fixture model.
+    params = Params.from_file(str(repository_root / "fixtures" / "configs" / "ner_emd.jsonnet"))
+    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    vocabulary = load_archive(str(archive_path)).model.vocab
+    model = Model.from_params(vocab=vocabulary, params=params.pop("model"))
+    server = start_demo_server(archive=Archive(model, params, reader, reader, None), name="ner_emd")
+    url = "http://{}:{}/".format(*server.server_address[:2])
+    expected = predict(url, {"text": TEXT})
+    assert "relations" not in expected and "clusters" not in expected
+
+    browser.analyse(driver, url, TEXT)
+    assert css(driver, "#model")[0].text.startswith("Model ner_emd (tasks: ner, emd;")
+    for shown in ("#layer-ner", "#layer-mentions", "#layer-none"):
+        assert css(driver, shown)[0].is_displayed()
+    for hidden in ("#layer-coref", "#relations-panel", "#clusters-panel"):
+        assert not css(driver, hidden)[0].is_displayed()
+    assert not css(driver, ".coref, .arg")
+    assert len(css(driver, ".entity .tag")) == len(expected["ner"])
