@@ -40,19 +40,19 @@ class Demo(Subcommand):
             "--host",
             type=str,
             default="127.0.0.1",
-            help="the address to listen on (default 127.0.0.1: this machine only)",
+            help="the address to listen on (127.0.0.1: this machine only)",
         )
         subparser.add_argument(
             "--port",
             type=int,
             default=8000,
-            help="the port to listen on (default 8000; 0: any free port)",
+            help="the port to listen on (0: any free port)",
         )
         subparser.add_argument(
             "--max-characters",
             type=int,
             default=DEFAULT_MAX_CHARACTERS,
-            help=f"the longest text a request may have (default {DEFAULT_MAX_CHARACTERS})",
+            help="the longest text a request may have, in characters",
         )
         subparser.add_argument(
             "--max-document-tokens",
