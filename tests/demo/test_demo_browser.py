@@ -56,6 +56,14 @@ def browser(repository_root):
     return module
 
 
+def test_a_missing_browser_is_named(browser, monkeypatch, tmp_path):
+    monkeypatch.setattr(browser, "CHROMIUM", str(tmp_path / "chromium"))
+    assert browser.missing_browser() == (
+        f"{tmp_path / 'chromium'} is missing (Debian package chromium; see "
+        "scripts/setup_browser.sh)"
+    )
+
+
 @pytest.fixture(scope="module")
 def driver(browser, tmp_path_factory):
     problem = browser.missing_browser()
