@@ -1,20 +1,27 @@
-# The two commands of the README:
+# The commands of the README:
 #   make quickstart   set up .venv, then train, evaluate and predict with the full HMTL model on the bundled sample
-#   make test         set up .venv, then run the whole test suite
-# Both create or reuse .venv; see scripts/setup_env.sh for the install order and why.
+#   make test         set up .venv (and Chromium, for the demo's browser test), then run the test suite
+#   make demo         set up .venv, then serve the web demo of the pretrained or quick-start model
+# All create or reuse .venv; see scripts/setup_env.sh for the install order and why.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup test quickstart clean-venv
+.PHONY: setup browser test quickstart demo clean-venv
 
 setup:
 	@bash scripts/setup_env.sh
 
-test: setup
+browser:
+	@bash scripts/setup_browser.sh
+
+test: setup browser
 	OMP_NUM_THREADS=1 $(PYTHON) -m pytest tests
 
 quickstart: setup
 	@bash scripts/quickstart.sh
+
+demo: setup
+	@bash scripts/demo.sh
 
 clean-venv:
 	rm -rf $(VENV)

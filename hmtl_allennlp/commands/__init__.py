@@ -1,12 +1,13 @@
 """
 Subcommands of the `allennlp` command that this plugin adds: `hmtl-coref-export` writes
 coreference key and response files in CoNLL-2012 format for the official scorer;
-`hmtl-prepare-ace05` converts the ACE 2005 release into DyGIE JSON. Importing it also makes
-`allennlp predict` hand raw input lines to predictors that read them (see
-`hmtl_allennlp.commands.predict`).
+`hmtl-prepare-ace05` converts the ACE 2005 release into DyGIE JSON; `hmtl-demo` serves the web
+demo of a model. Importing it also makes `allennlp predict` hand raw input lines to predictors
+that read them (see `hmtl_allennlp.commands.predict`).
 """
 from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
+from hmtl_allennlp.commands.demo import Demo  # noqa: F401
 from hmtl_allennlp.commands.predict import (  # noqa: F401
     RawLinePredictManager,
     install_raw_line_reading,
