@@ -106,3 +106,30 @@ def test_baseline_config_builds(config, tmp_path, monkeypatch):
         params=Params.from_file(str(config)), serialization_dir=str(tmp_path), local_rank=0
     )
     assert type(trainer_parts.model).__module__.startswith("allennlp_models.")
+
+
+def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
+    template = REPOSITORY_ROOT / "training_config" / "hmtl.libsonnet"
+    setup = tmp_path / "wide_ner_emd.jsonnet"
+    setup.write_text(
+        f"local hmtl = import '{template}';\n"
+        "hmtl.hmtl({ ner: null, emd: 'ner' }, sizes='wide') {\n"
+        "  sizes+:: { ner+: { hidden_size: 300 } },\n"
+        "  batch_sizes+:: { emd: 8 },\n"
+        "  glove_trainable:: false,\n"
+        "}\n"
+    )
+    params = Params.from_file(str(setup)).as_dict(quiet=True)
+    ner, emd = params["model"]["levels"]["ner"], params["model"]["levels"]["emd"]
+    assert ner["encoder"]["hidden_size"] == 300
+    assert ner["input_dropout"] == ner["encoder"]["dropout"] == ner["head"]["dropout"] == 0.5
+    # Dimensions follow the overrides: EMD reads the embeddings (50 + 64) and NER's 2 x 300.
+    assert emd["encoder"]["input_size"] == 50 + 64 + 600
+    assert emd["encoder"]["hidden_size"] == 200
+    assert params["data_loader"]["scheduler"]["batch_size"] == {"ner": 32, "emd": 8}
+    assert params["model"]["text_field_embedder"]["token_embedders"]["tokens"]["trainable"] is False
+    # The choices themselves are hidden: AllenNLP sees a plain config.
+    assert not {"levels", "sizes", "batch_sizes", "glove_trainable"} & set(params)
+
+    paper = Params.from_file(str(REPOSITORY_ROOT / "training_config" / "ner_emd.jsonnet"))
+    assert paper["model"]["levels"]["ner"]["encoder"]["hidden_size"] == 64
