@@ -5,7 +5,7 @@ complete training steps (forward, backward, gradient clipping, Adam update), per
 the proportional task mix that `allennlp train` uses.
 
     .venv/bin/python benchmarks/train_speed.py [--steps 20] [--mix-steps 60] [--threads 1]
-        [--clock wall|process] [--output benchmarks/results/train_speed.json]
+        [--clock wall|process] [--overrides JSON] [--output benchmarks/results/train_speed.json]
 
 Data: NER on GUM, EMD/RE/CR on Re-DocRED (../shared/data; the HMTL_* variables override it).
 Per task, `--steps` batches of the task, drawn as training draws them (the config's data
@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument(
+        "--overrides", default="{}", help="config overrides, as `allennlp train -o` takes them"
+    )
+    parser.add_argument(
         "--output", default=str(REPOSITORY / "benchmarks" / "results" / "train_speed.json")
     )
     arguments = parser.parse_args()
@@ -78,7 +81,7 @@ def main() -> None:
     torch.set_num_threads(arguments.threads)
     use_public_data()
 
-    params = config_params(CONFIG)
+    params = config_params(CONFIG, json.loads(arguments.overrides))
     batch_sizes = params["data_loader"]["scheduler"]["batch_size"].as_dict()
     reader = DatasetReader.from_params(params["dataset_reader"].duplicate())
     loader = DataLoader.from_params(
@@ -143,7 +146,8 @@ def main() -> None:
             {
                 "command": "python benchmarks/train_speed.py "
                 f"--steps {arguments.steps} --mix-steps {arguments.mix_steps} "
-                f"--threads {arguments.threads} --clock {arguments.clock}",
+                f"--threads {arguments.threads} --clock {arguments.clock}"
+                + (f" --overrides '{arguments.overrides}'" if arguments.overrides != "{}" else ""),
                 "config": CONFIG,
                 "data": data_paths(),
                 "machine": machine(arguments.threads),
