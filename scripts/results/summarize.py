@@ -42,17 +42,23 @@ EXTRA = {
 
 def tasks_of(run: str, config: dict) -> dict:
     """{task: the dev metric that scores it} of a run, from its name or its config."""
-    if run in BASELINES:
-        return BASELINES[run]
+    for baseline, tasks in BASELINES.items():
+        # A variant of a baseline carries a suffix (train_runs.sh's TAG): crf_ner_seed2.
+        if run == baseline or run.startswith(baseline + "_"):
+            return tasks
     return {task: HMTL_METRICS[task] for task in config["model"]["levels"]}
 
 
-def updates_until(values: dict, epoch: int, per_epoch: Optional[int], tasks: dict) -> int:
-    """All parameter updates up to the end of `epoch`."""
+def updates_until(
+    values: dict, epoch: int, per_epoch: Optional[int], tasks: dict
+) -> Optional[int]:
+    """All parameter updates up to the end of `epoch` (None where the run did not count them:
+    a baseline trained on one pass over its data per epoch)."""
     if per_epoch is not None:
         return (epoch + 1) * per_epoch
     # One pass over the data per epoch: HMTL's task-count callback has the cumulative batches.
-    return sum(values[f"trained_{task}_batches"] for task in tasks)
+    counts = [values.get(f"trained_{task}_batches") for task in tasks]
+    return None if None in counts else sum(counts)
 
 
 def summarize_run(directory: Path) -> dict:
@@ -114,8 +120,9 @@ def main() -> None:
     for run, result in summary["runs"].items():
         for task, scores in result["tasks"].items():
             best = scores["best"]
-            print(f"{run:<28} {task:<9} {best['dev']:>8} {best['epoch']:>5} {best['updates']:>8} "
-                  f"{best['task_updates']:>9} {result['wall_seconds'] or '-':>7}")
+            print(f"{run:<28} {task:<9} {best['dev']:>8} {best['epoch']:>5} "
+                  f"{best['updates'] or '-':>8} {best['task_updates'] or '-':>9} "
+                  f"{result['wall_seconds'] or '-':>7}")
     output = Path(arguments.output or f"docs/results/{arguments.corpus}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(summary, indent=1) + "\n")
