@@ -11,8 +11,9 @@ e.g. `.venv/bin/python benchmarks/side_by_side.py --base 8694311 -- train_speed.
 
 The earlier commit is checked out (without touching the working tree) into a temporary git
 worktree, whose `benchmarks/` folder is then replaced by the working tree's, so that one
-benchmark script measures both copies' package and configs; both copies read the same data (the HMTL_* variables are resolved here to absolute
-paths, defaulting to the public corpora as every benchmark does) and run with this `.venv`'s
+benchmark script measures both copies' package and configs; both copies read the same data
+(the HMTL_* variables are resolved here to absolute paths, defaulting to the public corpora as
+every benchmark does) and run with this `.venv`'s
 Python, the earlier one importing its own `hmtl_allennlp`. Each round runs the benchmark once
 on each copy, the order alternating between rounds. The benchmark must take `--output FILE`
 (every benchmark here does). Every numeric value of its JSON whose key is one of `--keys` is
@@ -108,7 +109,9 @@ def main() -> None:
             )
             copies = {"base": base_copy, "working_tree": REPOSITORY}
             for round_index in range(arguments.rounds):
-                order = ["base", "working_tree"] if round_index % 2 == 0 else ["working_tree", "base"]
+                order = ["base", "working_tree"]
+                if round_index % 2 == 1:
+                    order.reverse()
                 for label in order:
                     result_file = Path(scratch) / f"{label}-{round_index}.json"
                     runs[label].append(
@@ -155,7 +158,8 @@ def main() -> None:
             indent=2,
         )
         file.write("\n")
-    print(f"\nwritten: {output.relative_to(REPOSITORY) if output.is_relative_to(REPOSITORY) else output}")
+    shown = output.relative_to(REPOSITORY) if output.is_relative_to(REPOSITORY) else output
+    print(f"\nwritten: {shown}")
 
 
 def _medians(rounds: List[Dict[Tuple[str, ...], float]]) -> Dict[Tuple[str, ...], float]:

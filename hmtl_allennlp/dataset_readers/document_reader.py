@@ -163,8 +163,8 @@ class GoldDocumentReader(DatasetReader):
     Task fields, present when the file has the annotation layer:
 
     - ner / emd (one instance per sentence): `tags`, a `BioulTagsField` (a
-      `SequenceLabelField`) of BIOUL tags in `tag_namespace`. Nested, overlapping or repeated spans cannot all be tagged: spans are
-      taken from the longest to the shortest (ties: earliest start, then file order) and a span
+      `SequenceLabelField`) of BIOUL tags in `tag_namespace`. Nested, overlapping or repeated
+      spans cannot all be tagged: spans are taken from the longest to the shortest (ties: earliest start, then file order) and a span
       overlapping one already taken is dropped from the tags (it stays in `gold_mentions`, so
       evaluation counts it as missed). Each file's count of dropped spans is logged.
     - relation (one instance per sentence, sentences without relations included):

@@ -135,7 +135,8 @@ class CoreferenceHead(Head):
         super().__init__(vocab, **kwargs)
         if antecedent_chunk_size < 1:
             raise ConfigurationError(
-                f"{task} head: antecedent_chunk_size must be at least 1, got {antecedent_chunk_size}."
+                f"{task} head: antecedent_chunk_size must be at least 1, got "
+                f"{antecedent_chunk_size}."
             )
         self._antecedent_chunk_size = antecedent_chunk_size
         self._task = task
@@ -285,9 +286,8 @@ class CoreferenceHead(Head):
             ):
                 hidden = dropout(activation(layer(hidden)))
             # Shape: (batch_size, chunk_size, max_antecedents)
-            antecedent_scores = (
-                self._antecedent_scorer(hidden).squeeze(-1) + top_partial_coreference_scores[:, rows]
-            )
+            antecedent_scores = self._antecedent_scorer(hidden).squeeze(-1)
+            antecedent_scores = antecedent_scores + top_partial_coreference_scores[:, rows]
             antecedent_scores = util.replace_masked_values(
                 antecedent_scores,
                 top_antecedent_mask[:, rows],

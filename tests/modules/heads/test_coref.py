@@ -299,11 +299,14 @@ def test_decoded_clusters_are_valid_spans_of_their_document():
 def test_chunked_antecedent_scoring_gives_the_same_output(inference_order):
     """Scoring antecedents a few kept spans at a time changes memory, never the result."""
     whole = make_head(spans_per_word=3.0, inference_order=inference_order)
-    chunked = make_head(spans_per_word=3.0, inference_order=inference_order, antecedent_chunk_size=2)
+    chunked = make_head(
+        spans_per_word=3.0, inference_order=inference_order, antecedent_chunk_size=2
+    )
     chunked.load_state_dict(whole.state_dict())
     whole.eval()
     chunked.eval()
-    batch = make_batch([TOY_DOCUMENT, {"sentence_lengths": [3, 4], "gold_clusters": [[(0, 1), (4, 4)]]}])
+    second_document = {"sentence_lengths": [3, 4], "gold_clusters": [[(0, 1), (4, 4)]]}
+    batch = make_batch([TOY_DOCUMENT, second_document])
     with torch.no_grad():
         expected, got = whole(**batch), chunked(**batch)
     assert torch.equal(expected["top_spans"], got["top_spans"])
