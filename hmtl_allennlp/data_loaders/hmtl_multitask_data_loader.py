@@ -87,6 +87,11 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
     padding_noise : `float`, optional (default = `0.1`)
         With `bucket_by_length`, each length is multiplied by a random factor in
         `[1 - padding_noise, 1 + padding_noise]` before sorting.
+    bucket_pool_batches : `int`, optional (default = `None`)
+        With `bucket_by_length`, the shuffled pass is sorted by length in pools of this many
+        batches rather than as a whole, so that the instances of a batch differ from one pass
+        to the next (a whole sorted pass cuts nearly the same batches every time) at the cost
+        of more padding. `None` sorts the whole pass.
     cuda_device : `Optional[Union[int, str, torch.device]]`, optional (default = `None`)
         The device of the batches; the trainer sets it.
 
@@ -104,10 +109,15 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         shuffle: bool = True,
         bucket_by_length: bool = False,
         padding_noise: float = 0.1,
+        bucket_pool_batches: Optional[int] = None,
         cuda_device: Optional[Union[int, str, torch.device]] = None,
     ) -> None:
         if not 0.0 <= padding_noise < 1.0:
             raise ConfigurationError(f"padding_noise must be in [0, 1), got {padding_noise}.")
+        if bucket_pool_batches is not None and bucket_pool_batches < 1:
+            raise ConfigurationError(
+                f"bucket_pool_batches must be at least 1, got {bucket_pool_batches}."
+            )
         if not isinstance(reader, MultiTaskDatasetReader):
             raise ConfigurationError(
                 'The "hmtl_multitask" data loader needs the "multitask" dataset reader, got '
@@ -137,6 +147,7 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         )
         self._bucket_by_length = bucket_by_length
         self._padding_noise = padding_noise
+        self._bucket_pool_batches = bucket_pool_batches
         self._instance_counts = self._agreed_instance_counts()
         self._epoch = 0
         self._first_epoch_without: Dict[str, int] = {}
@@ -236,8 +247,16 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         bucketed = instances[: num_batches * batch_size]
         lengths = numpy.array([_num_tokens(instance) for instance in bucketed], dtype=float)
         noise = random.uniform(1 - self._padding_noise, 1 + self._padding_noise, len(bucketed))
+        noisy_lengths = lengths * noise
+        # Sorted within pools of `bucket_pool_batches` batches of the shuffled instances, so that
+        # a batch's company changes from pass to pass.
+        pool_size = (self._bucket_pool_batches or num_batches) * batch_size
+        order = numpy.zeros(0, dtype=int)
+        for start in range(0, len(bucketed), pool_size):
+            pool = noisy_lengths[start : start + pool_size]
+            order = numpy.concatenate([order, start + numpy.argsort(pool, kind="stable")])
         # Shape: (num_batches, batch_size)
-        batches = numpy.argsort(lengths * noise, kind="stable").reshape(num_batches, batch_size)
+        batches = order.reshape(num_batches, batch_size)
         batch_order = random.permutation(num_batches)
         return (
             [bucketed[index] for index in batches[batch_order].flatten()],

@@ -281,3 +281,21 @@ def test_bucketed_stream_is_the_same_for_the_same_seed_and_tasks_of_one_are_unto
 def test_padding_noise_out_of_range_is_an_error(data):
     with pytest.raises(ConfigurationError, match="padding_noise must be in"):
         make_loader(data, bucket_by_length=True, padding_noise=1.5)
+
+
+def test_bucketing_in_pools_sorts_within_each_pool_only(varied_lengths):
+    scheduler = HmtlSamplingScheduler(batch_size=8, steps_per_epoch=5)
+    whole = make_loader(varied_lengths, scheduler, bucket_by_length=True, padding_noise=0.0)
+    pooled = make_loader(
+        varied_lengths, scheduler, bucket_by_length=True, padding_noise=0.0, bucket_pool_batches=1
+    )
+    # Pools of one batch: the batches are the shuffled pass cut in eights, as without buckets.
+    plain = make_loader(varied_lengths, scheduler)
+    # The first epoch of each (5 batches of the first pass).
+    pooled_sets, whole_sets, plain_sets = (
+        sorted(sorted(lines(batch)) for batch in loader) for loader in (pooled, whole, plain)
+    )
+    assert pooled_sets == plain_sets
+    assert pooled_sets != whole_sets
+    with pytest.raises(ConfigurationError, match="bucket_pool_batches must be at least 1"):
+        make_loader(varied_lengths, bucket_by_length=True, bucket_pool_batches=0)
