@@ -38,7 +38,8 @@ class CoreferenceHead(Head):
     its (up to `max_antecedents`) preceding kept spans by
     s(i, j) = s_m(i) + s_m(j) + FFNN([g_i ; g_j ; g_i * g_j ; distance embedding]), against a dummy
     antecedent of score 0 ("no antecedent"). The loss is the negative marginal log-likelihood of
-    all gold antecedents, summed over the documents of the batch. Predicted antecedent links are
+    all gold antecedents, summed over the kept spans and the documents of the batch (or averaged,
+    see `loss_reduction`). Predicted antecedent links are
     decoded into clusters by transitivity.
 
     The attention pooling is AllenNLP's `SelfAttentiveSpanExtractor` over the base embeddings: it
@@ -92,6 +93,12 @@ class CoreferenceHead(Head):
     antecedent_chunk_size : `int`, optional (default = `512`)
         Antecedents are scored for this many kept spans at a time, which bounds the memory of
         the span-pair representations on long documents; the scores do not depend on it.
+    loss_reduction : `str`, optional (default = `"sum"`)
+        "sum" adds the negative marginal log-likelihoods of all kept spans of all documents of
+        a batch (Lee et al., allennlp-models), so the loss grows with the document's length;
+        "mean" averages them over each document's kept spans, then over the documents, which
+        puts the coreference loss on the scale of the per-sentence CRF losses of the other
+        levels (see the "hmtl_gradient_norms" callback).
     initializer : `InitializerApplicator`, optional (default = `InitializerApplicator()`)
         Used to initialize the parameters.
 
@@ -129,6 +136,7 @@ class CoreferenceHead(Head):
         lexical_dropout: float = 0.5,
         gold_mentions: bool = False,
         antecedent_chunk_size: int = 512,
+        loss_reduction: str = "sum",
         initializer: InitializerApplicator = InitializerApplicator(),
         **kwargs,
     ) -> None:
@@ -138,6 +146,11 @@ class CoreferenceHead(Head):
                 f"{task} head: antecedent_chunk_size must be at least 1, got "
                 f"{antecedent_chunk_size}."
             )
+        if loss_reduction not in ("sum", "mean"):
+            raise ConfigurationError(
+                f"{task} head: loss_reduction must be 'sum' or 'mean', got '{loss_reduction}'."
+            )
+        self._loss_reduction = loss_reduction
         self._antecedent_chunk_size = antecedent_chunk_size
         self._task = task
         self._max_span_width = max_span_width
@@ -548,7 +561,12 @@ class CoreferenceHead(Head):
                 top_span_mask,
                 0.0,
             )
-            output_dict["loss"] = negative_marginal_log_likelihood.sum()
+            if self._loss_reduction == "sum":
+                output_dict["loss"] = negative_marginal_log_likelihood.sum()
+            else:
+                # Shape: (batch_size,)
+                num_kept = top_span_mask.sum(-1).clamp(min=1)
+                output_dict["loss"] = (negative_marginal_log_likelihood.sum(-1) / num_kept).mean()
         return output_dict
 
     def _output_without_spans(

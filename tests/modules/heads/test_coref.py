@@ -364,3 +364,24 @@ def test_antecedent_scores_are_those_of_allennlp_models_pair_representations(chu
     assert got.shape == (2, num_kept, 1 + max_antecedents)
     assert torch.allclose(got, expected, atol=1e-5)
     assert torch.allclose(got_gradient, expected_gradient, atol=1e-5)
+
+
+def test_mean_loss_reduction_averages_over_each_documents_kept_spans():
+    summed, averaged = make_head(), make_head(loss_reduction="mean")
+    averaged.load_state_dict(summed.state_dict())
+    summed.eval()
+    averaged.eval()
+    # Seeded, so that each document has the same features alone and in the batch.
+    documents = [
+        {**TOY_DOCUMENT, "seed": 0},
+        {"sentence_lengths": [3, 4], "gold_clusters": [[(0, 1), (4, 4)]], "seed": 1},
+    ]
+    with torch.no_grad():
+        outputs = [summed(**make_batch([document])) for document in documents]
+        alone = [output["loss"] for output in outputs]
+        kept = [(output["top_spans"][..., 0] >= 0).sum() for output in outputs]
+        got = averaged(**make_batch(documents))["loss"]
+    expected = sum(loss / count for loss, count in zip(alone, kept)) / 2
+    assert torch.allclose(got, expected)
+    with pytest.raises(ConfigurationError, match="loss_reduction"):
+        make_head(loss_reduction="max")
