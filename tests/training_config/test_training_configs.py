@@ -117,6 +117,7 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
         "  sizes+:: { ner+: { hidden_size: 300 } },\n"
         "  batch_sizes+:: { emd: 8 },\n"
         "  glove_trainable:: false,\n"
+        "  bucket_by_length:: true,\n"
         "}\n"
     )
     params = Params.from_file(str(setup)).as_dict(quiet=True)
@@ -128,8 +129,11 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
     assert emd["encoder"]["hidden_size"] == 200
     assert params["data_loader"]["scheduler"]["batch_size"] == {"ner": 32, "emd": 8}
     assert params["model"]["text_field_embedder"]["token_embedders"]["tokens"]["trainable"] is False
+    assert params["data_loader"]["bucket_by_length"] is True
+    assert params["data_loader"]["bucket_pool_batches"] == 8
     # The choices themselves are hidden: AllenNLP sees a plain config.
     assert not {"levels", "sizes", "batch_sizes", "glove_trainable"} & set(params)
 
     paper = Params.from_file(str(REPOSITORY_ROOT / "training_config" / "ner_emd.jsonnet"))
     assert paper["model"]["levels"]["ner"]["encoder"]["hidden_size"] == 64
+    assert "bucket_by_length" not in paper["data_loader"]
