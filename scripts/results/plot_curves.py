@@ -7,7 +7,8 @@ scripts/results/summarize.py writes (docs/results/CORPUS.json).
         docs/learning_curves_redocred.png [RUN ...]
 
 With RUN names, only those runs are drawn (all of the summary's otherwise); RUN=LABEL names the
-run's curve in the legend.
+run's curve in the legend. `--epochs` (before the runs) puts epochs on the x axis instead of
+updates, for comparisons at equal epochs with baselines that do not count their updates.
 
 Runs without a label below are named by their directory. Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
 throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
@@ -39,6 +40,9 @@ TITLES = {"ner": "NER", "emd": "EMD", "relation": "RE, strict F1", "coref": "CR,
 
 def main() -> None:
     summary_path, image_path, chosen_runs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    by_epoch = bool(chosen_runs) and chosen_runs[0] == "--epochs"
+    if by_epoch:
+        chosen_runs = chosen_runs[1:]
     with open(summary_path) as file:
         summary = json.load(file)
     labels = dict(LABELS)
@@ -58,7 +62,7 @@ def main() -> None:
                 continue
             curve = result["tasks"][task]["curve"]
             axis.plot(
-                [point["updates"] for point in curve],
+                [point["epoch"] + 1 if by_epoch else point["updates"] for point in curve],
                 [point["dev"] for point in curve],
                 STYLES.get(run, "^-"),
                 label=labels.get(run, run),
@@ -67,7 +71,7 @@ def main() -> None:
         from_gum = task == "ner" or (task == "coref" and summary["corpus"] == "conll04")
         corpus = "GUM" if from_gum else summary["corpus_name"]
         axis.set_title(f"{TITLES[task]} ({corpus})")
-        axis.set_xlabel("parameter updates")
+        axis.set_xlabel("epochs" if by_epoch else "parameter updates")
         axis.set_ylabel("dev F1")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7)
