@@ -16,11 +16,9 @@ from typing import Any, Dict, Optional
 
 # Importing the plugin fills every data variable the user has not set with the bundled sample;
 # the variables the user did set are recorded first, so that only those override the corpora.
-USER_SET = {
-    name
-    for name in ("HMTL_ONTONOTES_TRAIN", "HMTL_ONTONOTES_DEV", "HMTL_ACE05_TRAIN", "HMTL_ACE05_DEV")
-    if name in os.environ
-}
+from public_data import PUBLIC_DATA
+
+USER_SET = {name for name in PUBLIC_DATA if name in os.environ}
 
 import torch  # noqa: E402
 from allennlp.common import Params  # noqa: E402
@@ -30,12 +28,6 @@ from allennlp.models import Model  # noqa: E402
 import hmtl_allennlp  # noqa: F401, E402  (registers the readers, loader, model and heads)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-PUBLIC_DATA = {
-    "HMTL_ONTONOTES_TRAIN": "../shared/data/gum/train.gum.gold_conll",
-    "HMTL_ONTONOTES_DEV": "../shared/data/gum/dev.gum.gold_conll",
-    "HMTL_ACE05_TRAIN": "../shared/data/redocred/train.jsonl",
-    "HMTL_ACE05_DEV": "../shared/data/redocred/dev.jsonl",
-}
 # The embedding sizes stay those of the configs; only the file of pretrained vectors is skipped.
 NO_PRETRAINED_FILE = {"model.text_field_embedder.token_embedders.tokens.pretrained_file": None}
 

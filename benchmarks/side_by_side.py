@@ -31,13 +31,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
+from public_data import PUBLIC_DATA
+
 REPOSITORY = Path(__file__).resolve().parent.parent
-PUBLIC_DATA = {
-    "HMTL_ONTONOTES_TRAIN": "../shared/data/gum/train.gum.gold_conll",
-    "HMTL_ONTONOTES_DEV": "../shared/data/gum/dev.gum.gold_conll",
-    "HMTL_ACE05_TRAIN": "../shared/data/redocred/train.jsonl",
-    "HMTL_ACE05_DEV": "../shared/data/redocred/dev.jsonl",
-}
 
 
 def numeric_leaves(value: Any, keys: List[str], path: Tuple[str, ...] = ()) -> Iterator:
