@@ -81,3 +81,19 @@ def config_params(config: str, overrides: Optional[Dict[str, Any]] = None) -> Pa
 def build_model(params: Params, vocab: Vocabulary) -> Model:
     torch.manual_seed(0)
     return Model.from_params(vocab=vocab, params=params["model"].duplicate())
+
+
+def newest_quickstart_archive() -> Optional[Path]:
+    """The archive of the newest `make quickstart` run, if any."""
+    archives = sorted(
+        REPOSITORY.glob("output/quickstart-*/model.tar.gz"), key=lambda path: path.stat().st_mtime
+    )
+    return archives[-1] if archives else None
+
+
+def shown(path: Path) -> str:
+    """The path relative to the repository when it is inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(REPOSITORY))
+    except ValueError:
+        return str(path)

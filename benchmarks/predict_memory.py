@@ -32,11 +32,11 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import torch
 
-from benchmark_setup import REPOSITORY, machine
+from benchmark_setup import REPOSITORY, machine, newest_quickstart_archive, shown
 
 SAMPLE = REPOSITORY / "fixtures" / "sample" / "dev.jsonl"
 CASES = ["long_token", "no_punctuation", "tokens_1000", "tokens_4000", "tokens_16000"]
@@ -116,20 +116,6 @@ def measure(case: str, archive: Path, threads: int, repeats: int) -> dict:
         "peak_rss_mb": round(peak),
         "growth_mb": round(peak - before),
     }
-
-
-def newest_quickstart_archive() -> Optional[Path]:
-    archives = sorted(
-        REPOSITORY.glob("output/quickstart-*/model.tar.gz"), key=lambda path: path.stat().st_mtime
-    )
-    return archives[-1] if archives else None
-
-
-def shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPOSITORY))
-    except ValueError:
-        return str(path)
 
 
 def main() -> None:

@@ -20,29 +20,13 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import torch
 from allennlp.common.util import lazy_groups_of
 
+from benchmark_setup import REPOSITORY, newest_quickstart_archive, shown
 from hmtl_allennlp.predictors import HmtlPredictor
-
-REPOSITORY = Path(__file__).resolve().parent.parent
-
-
-def newest_quickstart_archive() -> Optional[Path]:
-    archives = sorted(
-        REPOSITORY.glob("output/quickstart-*/model.tar.gz"), key=lambda path: path.stat().st_mtime
-    )
-    return archives[-1] if archives else None
-
-
-def shown(path: Path) -> str:
-    """The path relative to the repository when it is inside it, else as given."""
-    try:
-        return str(path.resolve().relative_to(REPOSITORY))
-    except ValueError:
-        return str(path)
 
 
 def predict_all(predictor: HmtlPredictor, lines: List[str], batch_size: int) -> List[dict]:
