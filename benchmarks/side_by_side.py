@@ -49,13 +49,26 @@ def numeric_leaves(value: Any, keys: List[str], path: Tuple[str, ...] = ()) -> I
             yield from numeric_leaves(child, keys, path + (str(index),))
 
 
+def relative_paths(value: Any, root: Path) -> Any:
+    """`value` with every string that is a path under `root`'s parent written relative to
+    `root` (the data paths were made absolute for the two copies; the results do not keep this
+    machine's folders)."""
+    if isinstance(value, dict):
+        return {key: relative_paths(child, root) for key, child in value.items()}
+    if isinstance(value, list):
+        return [relative_paths(child, root) for child in value]
+    if isinstance(value, str) and value.startswith(str(root.parent) + os.sep):
+        return os.path.relpath(value, root)
+    return value
+
+
 def run_benchmark(copy: Path, benchmark: List[str], output: Path, environment: Dict) -> Dict:
     command = [sys.executable, str(copy / "benchmarks" / benchmark[0]), *benchmark[1:]]
     command += ["--output", str(output)]
     print(f"$ (in {copy.name}) {' '.join(command[1:])}", flush=True)
     environment = {**environment, "PYTHONPATH": f"{copy}:{copy / 'benchmarks'}"}
     subprocess.run(command, cwd=copy, env=environment, check=True)
-    return json.loads(output.read_text())
+    return relative_paths(json.loads(output.read_text()), REPOSITORY)
 
 
 def main() -> None:
