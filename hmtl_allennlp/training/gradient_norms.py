@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.util import dump_metrics
 from allennlp.data import TensorDict
 from allennlp.training.callbacks.callback import TrainerCallback
 from tensorboardX import SummaryWriter  # what AllenNLP's "tensorboard" callback writes with
+
+from hmtl_allennlp.training.epoch_metrics import rewrite_epoch_metrics
 
 if TYPE_CHECKING:
     from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
@@ -142,11 +143,7 @@ class GradientNormsCallback(TrainerCallback):
         self._counts.clear()
         if self._writer is not None:
             self._writer.flush()
-        # The trainer writes this epoch's metrics file before it calls `on_epoch`.
-        if is_primary and self.serialization_dir and epoch >= 0:
-            dump_metrics(
-                os.path.join(self.serialization_dir, f"metrics_epoch_{epoch}.json"), metrics
-            )
+        rewrite_epoch_metrics(self.serialization_dir, epoch, metrics, is_primary)
 
     def on_end(
         self,

@@ -1,13 +1,12 @@
-import os
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import torch
-from allennlp.common.util import dump_metrics
 from allennlp.data import TensorDict
 from allennlp.nn.util import dist_reduce_sum
 from allennlp.training.callbacks.callback import TrainerCallback
 
+from hmtl_allennlp.training.epoch_metrics import rewrite_epoch_metrics
 from hmtl_allennlp.training.task_checks import check_multitask_setup
 
 if TYPE_CHECKING:
@@ -81,13 +80,7 @@ class TaskCountsCallback(TrainerCallback):
         for task, task_instances in zip(tasks, instances.tolist()):
             metrics[f"trained_{task}_batches"] = self._batches[task]
             metrics[f"trained_{task}_instances"] = task_instances
-        # The trainer writes this epoch's metrics file before it calls `on_epoch`, so it is
-        # written again with the counts (`metrics.json` is written from the same dictionary at
-        # the end of training).
-        if is_primary and self.serialization_dir:
-            dump_metrics(
-                os.path.join(self.serialization_dir, f"metrics_epoch_{epoch}.json"), metrics
-            )
+        rewrite_epoch_metrics(self.serialization_dir, epoch, metrics, is_primary)
 
     def state_dict(self) -> Dict[str, Any]:
         return {"batches": dict(self._batches), "instances": dict(self._instances)}
