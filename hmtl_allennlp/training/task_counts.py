@@ -29,11 +29,20 @@ class TaskCountsCallback(TrainerCallback):
     Before training starts it also checks that the data and the model fit together (see
     `check_multitask_setup`).
 
+    # Parameters
+
+    serialization_dir : `str`
+        The run's directory (given by the trainer).
+    task : `str`, optional (default = `None`)
+        The task of every batch, for single-task models whose batches have no `task` field
+        (the allennlp-models baselines), so that their runs count updates the same way.
+
     Registered as a `TrainerCallback` with name "hmtl_task_counts".
     """
 
-    def __init__(self, serialization_dir: str) -> None:
+    def __init__(self, serialization_dir: str, task: Optional[str] = None) -> None:
         super().__init__(serialization_dir)
+        self._task = task
         self._batches: Counter = Counter()
         self._instances: Counter = Counter()
 
@@ -61,9 +70,9 @@ class TaskCountsCallback(TrainerCallback):
         # With gradient accumulation a parameter update takes several batches.
         for batch in batch_inputs:
             # Batches are homogeneous in task: `task` is the same string for every instance.
-            task = batch["task"][0]
+            task = self._task if self._task is not None else batch["task"][0]
             self._batches[task] += 1
-            self._instances[task] += len(batch["task"])
+            self._instances[task] += _batch_size(batch)
 
     def on_epoch(
         self,
@@ -88,3 +97,12 @@ class TaskCountsCallback(TrainerCallback):
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         self._batches = Counter(state_dict["batches"])
         self._instances = Counter(state_dict["instances"])
+
+
+def _batch_size(batch: TensorDict) -> int:
+    """The number of instances in a batch: the length of its `task` field, or else of its first
+    field (a text field's first tensor)."""
+    value: Any = batch["task"] if "task" in batch else next(iter(batch.values()))
+    while isinstance(value, dict):
+        value = next(iter(value.values()))
+    return len(value)

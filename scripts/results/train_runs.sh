@@ -12,7 +12,8 @@
 #             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
-#             relation_weighted (relation_mhs, positive cells weighted 30 times)
+#             relation_weighted (relation_mhs, positive cells weighted 30 times),
+#             coref_conll, coref_baseline_conll (coreference from the CoNLL-2012 data: GUM)
 #             (default: all but full_transformer; ner and crf_ner read GUM only, so they are
 #             the same for both corpora)
 #
@@ -23,6 +24,8 @@
 #
 # Environment: DATA (default ../shared/data), GLOVE (default ../shared/embeddings/glove.6B.50d.txt.gz),
 # EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1),
+# PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
+# LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
 # EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
 # with TAG (a suffix of the run names, so that such variants are kept apart).
 # The coreference baseline's field adapter is benchmarks/allennlp_models_adapters.py, imported as a
@@ -62,34 +65,43 @@ mkdir -p "$OUT/$corpus"
 hmtl_budget="\"data_loader.scheduler.steps_per_epoch\": ${STEPS:-null}"
 baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
 common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
+[ -n "${PATIENCE:-}" ] && common="$common, \"trainer.patience\": $PATIENCE"
+[ -n "${LR_PATIENCE:-}" ] && common="$common, \"trainer.learning_rate_scheduler.patience\": $LR_PATIENCE"
 # The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it.
 mhs="\"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
 task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}]"
+
+baseline_counts() { echo "\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\", \"task\": \"$1\"}]"; }
 
 for run in "${runs[@]}"; do
   case $run in
     full|full_mhs) config=training_config/hmtl_full.jsonnet ;;
     full_conll_coref) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
-    ner|emd|relation|coref) config=training_config/$run.jsonnet ;;
+    ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
     emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
     crf_emd) config=training_config/baselines/crf_tagger_emd.jsonnet ;;
     coref_baseline) config=training_config/baselines/coref.jsonnet ;;
+    coref_baseline_conll) config=training_config/baselines/coref_conll.jsonnet ;;
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
   case $run in
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
     # are not used here.
-    full|full_conll_coref|full_transformer|ner|emd|relation|coref|emd_relation)
+    full|full_conll_coref|full_transformer|ner|emd|relation|coref|coref_conll|emd_relation)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
     relation_weighted)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs, \"model.levels.relation.head.positive_weight\": 30}" ;;
-    *) overrides="{$common, $baseline_budget}" ;;
+    # The baselines count their updates with the same callback, told their task.
+    crf_ner) overrides="{$common, $baseline_budget, $(baseline_counts ner)}" ;;
+    crf_emd) overrides="{$common, $baseline_budget, $(baseline_counts emd)}" ;;
+    coref_baseline|coref_baseline_conll)
+      overrides="{$common, $baseline_budget, $(baseline_counts coref)}" ;;
   esac
   [ -n "${EXTRA:-}" ] && overrides="${overrides%\}}, $EXTRA}"
   name=$run${TAG:+_$TAG}

@@ -1,59 +1,17 @@
-// Baseline for HMTL's coreference: allennlp-models' `coref` model (Lee et al. 2017) on the
-// coreference instances of the `hmtl_ace05` reader (HMTL_ACE05_TRAIN/DEV). Those name the text
-// `tokens` and keep gold clusters under `gold_clusters`; `benchmarks/allennlp_models_adapters.py`
-// renames them to what `coref` expects (`text`, metadata `original_text`/`clusters`).
-// Sizes are HMTL's coreference level (BiLSTM 200 x 1, 2 x 150 feed-forward nets, width
-// features of 20, spans up to 8 tokens, 0.4 spans per word, 70 antecedents).
+// Baseline for HMTL's coreference: allennlp-models' `coref` model (Lee et al. 2017, sizes in
+// coref.libsonnet) on the coreference instances of the `hmtl_ace05` reader (HMTL_ACE05_TRAIN/DEV).
+// Those name the text `tokens` and keep gold clusters under `gold_clusters`;
+// `benchmarks/allennlp_models_adapters.py` renames them to what `coref` expects (`text`, metadata
+// `original_text`/`clusters`). coref_conll.jsonnet is the same model on CoNLL-2012 files.
 // Run: PYTHONPATH=benchmarks allennlp train training_config/baselines/coref.jsonnet
 //        -s output/coref_baseline --include-package hmtl_allennlp --include-package allennlp_models_adapters
-local base = import 'embeddings.libsonnet';
-local span_width = 8;
-local context_dim = 2 * 200;
-local span_dim = 2 * context_dim + 20 + base.dim;
+local coref = import 'coref.libsonnet';
 
-{
-  dataset_reader: {
+coref.config(
+  {
     type: 'hmtl_coref_for_allennlp_models',
-    reader: {
-      type: 'hmtl_ace05',
-      task: 'coref',
-      token_indexers: base.indexers,
-      max_span_width: span_width,
-    },
+    reader: coref.reader_options { type: 'hmtl_ace05', task: 'coref' },
   },
-  train_data_path: std.extVar('HMTL_ACE05_TRAIN'),
-  validation_data_path: std.extVar('HMTL_ACE05_DEV'),
-  data_loader: { batch_size: 1, shuffle: true },
-  validation_data_loader: { batch_size: 1 },
-  model: {
-    type: 'coref',
-    text_field_embedder: base.embedder,
-    context_layer: {
-      type: 'lstm',
-      input_size: base.dim,
-      hidden_size: 200,
-      num_layers: 1,
-      bidirectional: true,
-    },
-    mention_feedforward: {
-      input_dim: span_dim,
-      num_layers: 2,
-      hidden_dims: 150,
-      activations: 'relu',
-      dropout: 0.3,
-    },
-    antecedent_feedforward: {
-      input_dim: 3 * span_dim + 20,
-      num_layers: 2,
-      hidden_dims: 150,
-      activations: 'relu',
-      dropout: 0.3,
-    },
-    feature_size: 20,
-    max_span_width: span_width,
-    spans_per_word: 0.4,
-    max_antecedents: 70,
-    lexical_dropout: 0.5,
-  },
-  trainer: base.trainer('+coref_f1'),
-}
+  std.extVar('HMTL_ACE05_TRAIN'),
+  std.extVar('HMTL_ACE05_DEV'),
+)
