@@ -10,6 +10,7 @@ outside the package because it exists for the comparison alone. Load it with
 `PYTHONPATH=benchmarks` and `--include-package allennlp_models_adapters` (a package installed
 with the dependencies already owns the name `benchmarks`).
 """
+
 from typing import Iterator
 
 from allennlp.data import DatasetReader, Instance

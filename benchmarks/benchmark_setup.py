@@ -8,6 +8,7 @@ user points the benchmarks at other data the same way. Models are built with ran
 without reading GloVe: the embedding matrix has the same size either way, and the cost of a
 step does not depend on the values of the weights.
 """
+
 import os
 import platform
 import subprocess

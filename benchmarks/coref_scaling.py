@@ -15,6 +15,7 @@ HMTL_ACE05_DEV) concatenated, repeated when needed, into one document of the giv
 Model: training_config/hmtl_full.jsonnet with random weights (pruning keeps 0.4 spans per word
 whatever the weights).
 """
+
 import argparse
 import json
 import logging
@@ -126,8 +127,10 @@ def main() -> None:
             rows.append({"tokens": length, "error": completed.stderr.strip().splitlines()[-1]})
             continue
         rows.append(json.loads(completed.stdout.strip().splitlines()[-1]))
-    print(f"{'tokens':>7} {'spans':>7} {'kept':>6} {'seconds':>8} {'ms/token':>9} "
-          f"{'peak MB':>8} {'growth MB':>10}")
+    print(
+        f"{'tokens':>7} {'spans':>7} {'kept':>6} {'seconds':>8} {'ms/token':>9} "
+        f"{'peak MB':>8} {'growth MB':>10}"
+    )
     for row in rows:
         if "error" in row:
             print(f"{row['tokens']:>7} failed: {row['error']}")

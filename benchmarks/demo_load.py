@@ -13,6 +13,7 @@ The archive defaults to the newest quick-start archive (output/quickstart-*/mode
 server predicts one request at a time (see `hmtl_allennlp.demo.server`), so the latency under
 load is mostly waiting for the lock: about `concurrency` times one prediction.
 """
+
 import argparse
 import http.client
 import json
@@ -88,9 +89,7 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, default=None)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument(
-        "--input", type=Path, default=REPOSITORY / "fixtures/sample/raw_text.jsonl"
-    )
+    parser.add_argument("--input", type=Path, default=REPOSITORY / "fixtures/sample/raw_text.jsonl")
     parser.add_argument(
         "--output", type=Path, default=REPOSITORY / "benchmarks/results/demo_load.json"
     )

@@ -8,7 +8,8 @@ task at the config's batch sizes (32 sentences for NER and EMD, 4 for RE, 1 docu
 
     .venv/bin/python benchmarks/model_step_time.py [--config training_config/hmtl_full.jsonnet]
         [--overrides JSON] [--batches 10] [--threads N] [--device cpu|cuda]
-        [--archive SERIALIZATION_DIR/model.tar.gz] [--output benchmarks/results/model_step_time.json]
+        [--archive SERIALIZATION_DIR/model.tar.gz]
+        [--output benchmarks/results/model_step_time.json]
 
 `--archive` times a trained model (its config, vocabulary and weights, with the overrides), where
 the cost of a step depends on what the model predicts: the relation arguments that a mention
@@ -16,6 +17,7 @@ level finds, the spans that coreference keeps.
 
 Prints the parameter counts and a table of milliseconds per step, and writes them as JSON.
 """
+
 import argparse
 import json
 import logging
@@ -156,8 +158,7 @@ def main() -> None:
         "overrides": arguments.overrides,
         "archive": None if arguments.archive is None else str(arguments.archive),
         "vocabulary": {
-            namespace: vocab.get_vocab_size(namespace)
-            for namespace in vocab.get_namespaces()
+            namespace: vocab.get_vocab_size(namespace) for namespace in vocab.get_namespaces()
         },
         "parameters": parameters,
         "steps": steps,

@@ -17,6 +17,7 @@ mode (no gradients, dropout off, decoding included); the best of the repeats cou
 trained archives (scripts/results/train_runs.sh makes them): decoding costs depend on the
 weights; without an archive a model has random weights.
 """
+
 import argparse
 import json
 import logging

@@ -22,6 +22,7 @@ during the prediction (the process holds Python, AllenNLP and the model before);
 the best of `repeats` predictions of the document. The archive
 defaults to the newest quick-start archive (output/quickstart-*/model.tar.gz).
 """
+
 import argparse
 import bisect
 import json

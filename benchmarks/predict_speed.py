@@ -13,6 +13,7 @@ timed `repeats` times after one warm-up pass; the best pass counts. Prints a tab
 numbers, with the machine and settings, as JSON. Outputs are also checked to be the same for
 every batch size.
 """
+
 import argparse
 import json
 import logging

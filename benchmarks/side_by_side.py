@@ -20,6 +20,7 @@ on each copy, the order alternating between rounds. The benchmark must take `--o
 reported as the median over the rounds, for both copies, with their ratio (working tree over
 base). Writes the per-round JSON of both copies and the comparison to `--output`.
 """
+
 import argparse
 import json
 import os
@@ -88,15 +89,24 @@ def main() -> None:
     output = arguments.output or REPOSITORY / "benchmarks" / "results" / f"{name}_side_by_side.json"
     base = subprocess.run(
         ["git", "rev-parse", "--short", arguments.base],
-        cwd=REPOSITORY, capture_output=True, text=True, check=True,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
-        cwd=REPOSITORY, capture_output=True, text=True, check=True,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=REPOSITORY, capture_output=True, text=True, check=True,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     environment = dict(os.environ)
     for variable, default in PUBLIC_DATA.items():
@@ -107,7 +117,9 @@ def main() -> None:
         base_copy = Path(scratch) / f"base-{base}"
         subprocess.run(
             ["git", "worktree", "add", "--detach", str(base_copy), base],
-            cwd=REPOSITORY, check=True, capture_output=True,
+            cwd=REPOSITORY,
+            check=True,
+            capture_output=True,
         )
         try:
             shutil.rmtree(base_copy / "benchmarks")
@@ -129,7 +141,9 @@ def main() -> None:
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(base_copy)],
-                cwd=REPOSITORY, check=False, capture_output=True,
+                cwd=REPOSITORY,
+                check=False,
+                capture_output=True,
             )
 
     medians = {
@@ -140,15 +154,19 @@ def main() -> None:
         "/".join(path): {
             "base": medians["base"][path],
             "working_tree": medians["working_tree"][path],
-            "ratio": round(medians["working_tree"][path] / medians["base"][path], 3)
-            if medians["base"][path]
-            else None,
+            "ratio": (
+                round(medians["working_tree"][path] / medians["base"][path], 3)
+                if medians["base"][path]
+                else None
+            ),
         }
         for path in medians["base"]
         if path in medians["working_tree"]
     }
-    print(f"\n{'value (median of ' + str(arguments.rounds) + ' rounds)':<60} "
-          f"{base:>10} {head + ('+' if dirty else ''):>10} {'ratio':>7}")
+    print(
+        f"\n{'value (median of ' + str(arguments.rounds) + ' rounds)':<60} "
+        f"{base:>10} {head + ('+' if dirty else ''):>10} {'ratio':>7}"
+    )
     for path, row in comparison.items():
         print(f"{path:<60} {row['base']:>10} {row['working_tree']:>10} {row['ratio']:>7}")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ step; the mix draws `--mix-steps` batches with the config's own data loader
 thread, the cost of the steps without the time spent waiting for a core that other work holds
 (on a shared machine wall-clock times drift by a factor of two).
 """
+
 import argparse
 import json
 import logging

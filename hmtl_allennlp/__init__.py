@@ -5,6 +5,7 @@ coreference resolution. Importing this package registers its readers, model, hea
 loader, training pieces, predictor and subcommands with AllenNLP, and sets the defaults of the
 data-path variables that the configs of `training_config/` read.
 """
+
 from hmtl_allennlp.common.data_paths import set_default_data_paths
 from hmtl_allennlp import (  # noqa: F401
     commands,

@@ -3,6 +3,7 @@ Fast sanity check of the environment against requirements/ (no heavy imports: it
 installed package metadata only, so it costs well under a second). Exits non-zero with one line
 per problem, e.g. a wrong torch or a missing dependency.
 """
+
 import re
 import sys
 import sysconfig

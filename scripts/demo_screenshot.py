@@ -9,6 +9,7 @@ the same functions.
 Needs Debian's `chromium` and `chromium-driver` packages (scripts/setup_browser.sh installs
 them) and selenium (requirements/runtime.txt).
 """
+
 import argparse
 import os
 import re

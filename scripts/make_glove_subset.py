@@ -3,10 +3,12 @@ Writes the subset of a GloVe text file that covers the (lowercased) words of som
 so the bundled sample ships with real pretrained vectors at a fraction of the size.
 
     .venv/bin/python scripts/make_glove_subset.py ../shared/embeddings/glove.6B.50d.txt.gz \
-        fixtures/sample/glove.6B.50d.sample.txt.gz fixtures/sample/*.gold_conll fixtures/sample/*.jsonl
+        fixtures/sample/glove.6B.50d.sample.txt.gz \
+        fixtures/sample/*.gold_conll fixtures/sample/*.jsonl
 
 GloVe 6B is under the PDDL (public domain); its subset can be redistributed.
 """
+
 import argparse
 import gzip
 import json
@@ -38,9 +40,10 @@ def main() -> None:
     wanted: Set[str] = {word.lower() for path in args.data for word in words_of(path)}
     opener = gzip.open if args.glove.suffix == ".gz" else open
     kept = 0
-    with opener(args.glove, "rt", encoding="utf-8") as vectors, gzip.open(
-        args.output, "wt", encoding="utf-8"
-    ) as output:
+    with (
+        opener(args.glove, "rt", encoding="utf-8") as vectors,
+        gzip.open(args.output, "wt", encoding="utf-8") as output,
+    ):
         for line in vectors:
             if line.split(" ", 1)[0] in wanted:
                 output.write(line)

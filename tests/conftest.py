@@ -1,4 +1,5 @@
 """Settings and fixtures for the whole suite."""
+
 import sys
 from pathlib import Path
 

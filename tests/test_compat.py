@@ -2,6 +2,7 @@
 The start-up compatibility layer (hmtl_allennlp_compat), exercised as a user meets it: in fresh
 interpreters of the project's environment, where the installed .pth file activates it.
 """
+
 import subprocess
 import sys
 import textwrap
@@ -23,14 +24,12 @@ def run_python(code: str, extra_path=None) -> subprocess.CompletedProcess:
 
 
 def test_hook_is_active_at_start_up_without_importing_anything():
-    result = run_python(
-        """
+    result = run_python("""
         import sys
         from hmtl_allennlp_compat import TorchvisionFallbackFinder
         print(any(isinstance(f, TorchvisionFallbackFinder) for f in sys.meta_path))
         print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'spacy', 'allennlp')))
-        """
-    )
+        """)
     assert result.returncode == 0, result.stderr
     active, heavy_modules = result.stdout.splitlines()
     assert active == "True"
@@ -39,8 +38,7 @@ def test_hook_is_active_at_start_up_without_importing_anything():
 
 
 def test_allennlp_starts_and_torchvision_fails_only_on_use():
-    result = run_python(
-        """
+    result = run_python("""
         import torchvision
         import torchvision.ops.boxes as box_ops
         import allennlp.data  # imports torchvision unconditionally
@@ -50,8 +48,7 @@ def test_allennlp_starts_and_torchvision_fails_only_on_use():
             torchvision.transforms.Resize
         except ImportError as error:
             print("ImportError:", error)
-        """
-    )
+        """)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     if lines[0] == "False":
@@ -69,7 +66,11 @@ def test_working_torchvision_is_used_untouched(tmp_path):
     result = run_python(
         """
         import torchvision, hmtl_allennlp_compat
-        print(torchvision.__version__, torchvision.ops.nms(), hmtl_allennlp_compat.torchvision_is_stand_in())
+        print(
+            torchvision.__version__,
+            torchvision.ops.nms(),
+            hmtl_allennlp_compat.torchvision_is_stand_in(),
+        )
         """,
         extra_path=tmp_path,
     )
@@ -108,4 +109,7 @@ def test_blank_english_pipeline_tokenizes_and_splits_offline():
 
     document = blank_english_pipeline()("Marie Curie won. She lived in Paris, France.")
     sentences = [[token.text for token in sentence] for sentence in document.sents]
-    assert sentences == [["Marie", "Curie", "won", "."], ["She", "lived", "in", "Paris", ",", "France", "."]]
+    assert sentences == [
+        ["Marie", "Curie", "won", "."],
+        ["She", "lived", "in", "Paris", ",", "France", "."],
+    ]

@@ -5,6 +5,7 @@ coreference key and response files in CoNLL-2012 format for the official scorer;
 demo of a model. Importing it also makes `allennlp predict` hand raw input lines to predictors
 that read them (see `hmtl_allennlp.commands.predict`).
 """
+
 from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
 from hmtl_allennlp.commands.demo import Demo  # noqa: F401

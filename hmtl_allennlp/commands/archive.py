@@ -1,6 +1,7 @@
 """
 Loading a model archive with a one-line explanation of what is wrong when it cannot be loaded.
 """
+
 import os
 from typing import Any
 

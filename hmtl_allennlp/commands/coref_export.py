@@ -3,6 +3,7 @@ The `hmtl-coref-export` subcommand: predicts coreference on gold data with a tra
 writes the gold clusters (key) and the predicted clusters (response) as CoNLL-2012 files, the
 input of the official reference scorer, then scores the files it wrote.
 """
+
 import argparse
 import json
 import logging
@@ -85,7 +86,7 @@ class CorefExport(Subcommand):
             type=str,
             default="",
             help="a JSON structure used to override the archive's configuration, e.g. "
-            '\'{"model.levels.coref.head.gold_mentions": true}\'',
+            "'{\"model.levels.coref.head.gold_mentions\": true}'",
         )
         subparser.set_defaults(func=_export_from_args)
         return subparser
@@ -169,7 +170,7 @@ def export_coreference(
 
     prefix = f"{COREF_TASK}_"
     model_metrics = {
-        name[len(prefix):]: value
+        name[len(prefix) :]: value
         for name, value in model.get_metrics(reset=True).items()
         if name.startswith(prefix)
     }
@@ -205,9 +206,7 @@ def format_scores(scores: Dict[str, Any], key_file: str, response_file: str) -> 
             f"Crossing mentions left out of the files: {left_out.get('key', 0)} (key), "
             f"{left_out.get('response', 0)} (response)."
         )
-    lines.append(
-        f"Official scorer (v8.01): perl scorer.pl all {key_file} {response_file} none"
-    )
+    lines.append(f"Official scorer (v8.01): perl scorer.pl all {key_file} {response_file} none")
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """
 The `hmtl-demo` subcommand: serves the web demo (`hmtl_allennlp.demo`) of an archived model.
 """
+
 import argparse
 import logging
 

@@ -9,6 +9,7 @@ So, for a predictor with a `load_raw_lines` method (the "hmtl" predictor), the c
 file as bytes, split at line feeds only, and hands the predictor the lines as they are; it turns
 each into a document or an error. Every other predictor is served exactly as before.
 """
+
 import sys
 from typing import Iterator
 

@@ -2,6 +2,7 @@
 The `hmtl-prepare-ace05` subcommand: converts the ACE 2005 release (LDC2006T06) into the DyGIE
 JSON files of the standard 351/80/80 split that `hmtl_ace05` reads.
 """
+
 import argparse
 from pathlib import Path
 

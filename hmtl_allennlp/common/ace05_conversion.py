@@ -7,6 +7,7 @@ types, ...) are those of the usual preprocessing (LSTM-ER, DyGIE, DyGIE++), whos
 CoreNLP, Python 2 and zsh; docs/ACE05.md lists them with the options that change them.
 `hmtl_allennlp.commands.prepare_ace05` is the command line.
 """
+
 import bisect
 import json
 import logging
@@ -261,20 +262,14 @@ def _attribute(path: Path, element: ElementTree.Element, name: str) -> str:
     return value
 
 
-def _charseq_offsets(
-    path: Path, mention: ElementTree.Element, part: str
-) -> Tuple[int, int]:
+def _charseq_offsets(path: Path, mention: ElementTree.Element, part: str) -> Tuple[int, int]:
     charseq = mention.find(f"{part}/charseq")
     if charseq is None:
-        raise DataFormatError(
-            f"{path}: <{mention.tag} {mention.get('ID')}> has no {part}/charseq."
-        )
+        raise DataFormatError(f"{path}: <{mention.tag} {mention.get('ID')}> has no {part}/charseq.")
     return int(charseq.get("START")), int(charseq.get("END"))  # checked by _check_charseqs
 
 
-def _check_charseqs(
-    path: Path, document: ElementTree.Element, text: str, sgm_path: Path
-) -> None:
+def _check_charseqs(path: Path, document: ElementTree.Element, text: str, sgm_path: Path) -> None:
     """Every charseq's START..END (inclusive) must read its own text in the `.sgm` text."""
     owner = document.get("DOCID", "document")
     for element in document.iter():
@@ -416,14 +411,10 @@ class DocumentConverter:
         label_of = on_tokens.label_of
         for mention_id in sorted(on_tokens.kept, key=lambda m: (*spans[m], label_of[m])):
             start, end = spans[mention_id]
-            ner[group_of_sentence[token_sentence[start]]].append(
-                [start, end, label_of[mention_id]]
-            )
+            ner[group_of_sentence[token_sentence[start]]].append([start, end, label_of[mention_id]])
         relation_layer: List[List[List[Any]]] = [[] for _ in range(num_sentences)]
         for head, tail, label in relations:
-            relation_layer[group_of_sentence[token_sentence[head[0]]]].append(
-                [*head, *tail, label]
-            )
+            relation_layer[group_of_sentence[token_sentence[head[0]]]].append([*head, *tail, label])
 
         clusters = self._clusters(on_tokens.kept, spans, on_tokens.entity_of, annotation, changes)
         document = {
@@ -561,7 +552,10 @@ def _on_tokens(
         if start is None or end is None:
             logger.warning(
                 "%s: mention %s (characters %d-%d) is not on token boundaries; left out.",
-                apf_path, mention.mention_id, spanned.start, spanned.end,
+                apf_path,
+                mention.mention_id,
+                spanned.start,
+                spanned.end,
             )
             changes["mentions_dropped_not_on_tokens"] += 1
             continue
@@ -684,8 +678,7 @@ def find_english_dir(ldc_dir: Path) -> Path:
 def _document_files(english_dir: Path) -> Dict[str, Path]:
     """The `.sgm` file of each document id found under `English/<genre>/timex2norm/`."""
     return {
-        path.name[: -len(".sgm")]: path
-        for path in sorted(english_dir.glob("*/timex2norm/*.sgm"))
+        path.name[: -len(".sgm")]: path for path in sorted(english_dir.glob("*/timex2norm/*.sgm"))
     }
 
 

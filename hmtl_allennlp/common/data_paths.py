@@ -8,6 +8,7 @@ sample bundled in `fixtures/sample/`), importing this plugin fills in the variab
 NOT set; a variable the user sets always wins. `allennlp` imports plugins before it reads the
 configuration file, so the defaults are in place in time.
 """
+
 import importlib.util
 import os
 from pathlib import Path

@@ -227,9 +227,7 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
             order = random.permutation(len(instances)) if self._shuffle else range(len(instances))
             one_pass = [instances[index] for index in order]
             if self._bucket_by_length and batch_size > 1:
-                one_pass, left_over = self._length_buckets(
-                    left_over + one_pass, batch_size, random
-                )
+                one_pass, left_over = self._length_buckets(left_over + one_pass, batch_size, random)
             yield from one_pass
 
     def _length_buckets(
@@ -262,6 +260,7 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
             [bucketed[index] for index in batches[batch_order].flatten()],
             instances[num_batches * batch_size :],
         )
+
 
 def _task_data_paths(
     readers: Mapping[str, DatasetReader],

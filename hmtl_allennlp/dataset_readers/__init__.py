@@ -10,5 +10,8 @@ from hmtl_allennlp.dataset_readers.document_reader import (  # noqa: F401
     GoldDocument,
     GoldDocumentReader,
 )
-from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField  # noqa: F401
+from hmtl_allennlp.dataset_readers.fields import (
+    BioulTagsField,
+    MultiLabelAdjacencyField,
+)  # noqa: F401
 from hmtl_allennlp.dataset_readers.ontonotes import OntonotesReader, TolerantOntonotes  # noqa: F401

@@ -166,7 +166,8 @@ class GoldDocumentReader(DatasetReader):
       `SequenceLabelField`) of BIOUL tags in `tag_namespace`. Nested, overlapping or repeated
       spans cannot all be tagged: spans are taken from the longest to the shortest (ties:
       earliest start, then file order) and a span overlapping one already taken is dropped
-      from the tags (it stays in `gold_mentions`, so evaluation counts it as missed). Each file's count of dropped spans is logged.
+      from the tags (it stays in `gold_mentions`, so evaluation counts it as missed). Each
+      file's count of dropped spans is logged.
     - relation (one instance per sentence, sentences without relations included):
       `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
       argument to the last token of the tail argument, in namespace "relation_labels".

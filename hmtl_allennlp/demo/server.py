@@ -10,6 +10,7 @@ predictions go through the model one at a time, behind a lock: the predictor kee
 between calls (its line counter, its lazily built spaCy pipeline) and is not shown to be
 thread-safe.
 """
+
 import json
 import logging
 import threading

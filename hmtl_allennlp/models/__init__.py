@@ -2,4 +2,5 @@
 The hierarchical multi-task model: one shared embedder, a tree of task levels with shortcut
 connections to the embeddings, and one head per task.
 """
+
 from hmtl_allennlp.models.hmtl import HierarchicalMultiTaskModel, Level

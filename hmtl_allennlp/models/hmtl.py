@@ -209,7 +209,7 @@ class HierarchicalMultiTaskModel(Model):
                     f"model (levels: {', '.join(self._parents)})."
                 )
             if parent in chain:
-                cycle = " -> ".join(chain[chain.index(parent):] + [parent])
+                cycle = " -> ".join(chain[chain.index(parent) :] + [parent])
                 raise ConfigurationError(
                     f"Levels form a cycle through their parents (each followed by its parent): "
                     f"{cycle}."

@@ -489,9 +489,7 @@ class HmtlPredictor(Predictor):
                         mention for mention in _flat(gold.mentions) if inside(*mention[:2])
                     ],
                     "gold_relations": [
-                        relation
-                        for relation in _flat(gold.relations)
-                        if inside(*relation[:4])
+                        relation for relation in _flat(gold.relations) if inside(*relation[:4])
                     ],
                     "gold_clusters": [list(cluster) for cluster in gold.clusters or []],
                 }

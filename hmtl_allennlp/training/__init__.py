@@ -4,6 +4,7 @@ callbacks that count each task's batches, measure each task's gradients on the s
 and stop each task on its own patience, and a
 learning-rate scheduler that reduces the rate on a plateau of the validation metric.
 """
+
 from hmtl_allennlp.training.gradient_norms import GradientNormsCallback
 from hmtl_allennlp.training.reduce_lr_on_plateau import ReduceLrOnPlateauScheduler
 from hmtl_allennlp.training.task_checks import check_multitask_setup

@@ -1,6 +1,7 @@
 """
 Checks, before training starts, that the multi-task data and the model fit together.
 """
+
 from typing import TYPE_CHECKING, List, Optional
 
 from allennlp.common.checks import ConfigurationError

@@ -10,11 +10,13 @@ With RUN names, only those runs are drawn (all of the summary's otherwise); RUN=
 run's curve in the legend. `--epochs` (before the runs) puts epochs on the x axis instead of
 updates, for comparisons at equal epochs with baselines that do not count their updates.
 
-Runs without a label below are named by their directory. Runs with any Python that has matplotlib (the project's .venv does not install it), e.g. a
-throwaway one: python3 -m venv plot-env && plot-env/bin/pip install matplotlib.
+Runs without a label below are named by their directory. Runs with any Python that has
+matplotlib (the project's .venv does not install it), e.g. a throwaway one:
+    python3 -m venv plot-env && plot-env/bin/pip install matplotlib
 The x axis counts all updates of a run; for the full model the updates of the task itself are
 fewer (the tables of docs/RESULTS.md give both).
 """
+
 import json
 import sys
 

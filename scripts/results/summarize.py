@@ -9,6 +9,7 @@ against updates that scripts/results/plot_curves.py draws.
 
 Needs only the standard library (it reads the runs' JSON files).
 """
+
 import argparse
 import json
 from pathlib import Path
@@ -49,9 +50,7 @@ def tasks_of(run: str, config: dict) -> dict:
     return {task: HMTL_METRICS[task] for task in config["model"]["levels"]}
 
 
-def updates_until(
-    values: dict, epoch: int, per_epoch: Optional[int], tasks: dict
-) -> Optional[int]:
+def updates_until(values: dict, epoch: int, per_epoch: Optional[int], tasks: dict) -> Optional[int]:
     """All parameter updates up to the end of `epoch` (None where the run did not count them:
     a baseline trained on one pass over its data per epoch)."""
     if per_epoch is not None:
@@ -115,14 +114,18 @@ def main() -> None:
     for directory in sorted(root.iterdir()):
         if (directory / "config.json").exists() and list(directory.glob("metrics_epoch_*")):
             summary["runs"][directory.name] = summarize_run(directory)
-    print(f"{'run':<28} {'task':<9} {'best dev':>8} {'epoch':>5} {'updates':>8} "
-          f"{'task upd.':>9} {'wall s':>7}")
+    print(
+        f"{'run':<28} {'task':<9} {'best dev':>8} {'epoch':>5} {'updates':>8} "
+        f"{'task upd.':>9} {'wall s':>7}"
+    )
     for run, result in summary["runs"].items():
         for task, scores in result["tasks"].items():
             best = scores["best"]
-            print(f"{run:<28} {task:<9} {best['dev']:>8} {best['epoch']:>5} "
-                  f"{best['updates'] or '-':>8} {best['task_updates'] or '-':>9} "
-                  f"{result['wall_seconds'] or '-':>7}")
+            print(
+                f"{run:<28} {task:<9} {best['dev']:>8} {best['epoch']:>5} "
+                f"{best['updates'] or '-':>8} {best['task_updates'] or '-':>9} "
+                f"{result['wall_seconds'] or '-':>7}"
+            )
     output = Path(arguments.output or f"docs/results/{arguments.corpus}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(summary, indent=1) + "\n")

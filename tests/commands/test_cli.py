@@ -2,6 +2,7 @@
 The documented commands, run as a user runs them: `allennlp predict`, `allennlp evaluate` and
 `allennlp hmtl-coref-export`, each in its own process (about 10 seconds each, mostly imports).
 """
+
 import json
 import os
 import subprocess
@@ -33,9 +34,11 @@ def run_allennlp(repository_root, *arguments):
 
 
 def test_predict_with_batches(archive_path, repository_root, tmp_path):
-    documents = (repository_root / "fixtures" / "data" / "redocred_sample.jsonl").read_text(
-        encoding="utf-8"
-    ).splitlines()
+    documents = (
+        (repository_root / "fixtures" / "data" / "redocred_sample.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     first = json.loads(documents[0])
     lines = [
         json.dumps({"text": " ".join(" ".join(sentence) for sentence in first["sentences"])}),
@@ -48,8 +51,15 @@ def test_predict_with_batches(archive_path, repository_root, tmp_path):
 
     # No --predictor: the model's default predictor is "hmtl".
     run_allennlp(
-        repository_root, "predict", str(archive_path), str(input_file),
-        "--output-file", str(output_file), "--batch-size", "3", "--silent",
+        repository_root,
+        "predict",
+        str(archive_path),
+        str(input_file),
+        "--output-file",
+        str(output_file),
+        "--batch-size",
+        "3",
+        "--silent",
     )
 
     outputs = [json.loads(line) for line in output_file.read_text(encoding="utf-8").splitlines()]
@@ -76,9 +86,16 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
     }
     metrics_file, predictions_file = tmp_path / "metrics.json", tmp_path / "predictions.jsonl"
     run_allennlp(
-        repository_root, "evaluate", str(archive_path), json.dumps(data_paths),
-        "-o", json.dumps(GOLD_MENTIONS),
-        "--output-file", str(metrics_file), "--predictions-output-file", str(predictions_file),
+        repository_root,
+        "evaluate",
+        str(archive_path),
+        json.dumps(data_paths),
+        "-o",
+        json.dumps(GOLD_MENTIONS),
+        "--output-file",
+        str(metrics_file),
+        "--predictions-output-file",
+        str(predictions_file),
     )
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     for task, main_metric in [("ner", "f1"), ("emd", "f1"), ("relation", "strict_f1")]:
@@ -93,9 +110,18 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
     key, response = tmp_path / "key.conll", tmp_path / "response.conll"
     scores_file = tmp_path / "scores.json"
     printed = run_allennlp(
-        repository_root, "hmtl-coref-export", str(archive_path), data_paths["coref"],
-        "--key", str(key), "--response", str(response),
-        "-o", json.dumps(GOLD_MENTIONS), "--output-file", str(scores_file),
+        repository_root,
+        "hmtl-coref-export",
+        str(archive_path),
+        data_paths["coref"],
+        "--key",
+        str(key),
+        "--response",
+        str(response),
+        "-o",
+        json.dumps(GOLD_MENTIONS),
+        "--output-file",
+        str(scores_file),
     )
     scores = json.loads(scores_file.read_text(encoding="utf-8"))
     assert scores["documents"] == 4 and scores["mentions_left_out"] == {"key": 0, "response": 0}

@@ -2,6 +2,7 @@
 `allennlp hmtl-demo` as a user runs it: it serves on 127.0.0.1 by default, and an archive it
 cannot load or an address it cannot listen on is a one-line error.
 """
+
 import json
 import os
 import socket

@@ -3,6 +3,7 @@
 that cannot be a document becomes an error line saying why, the other lines are predicted, and
 the run goes on to the end (see `hmtl_allennlp.commands.predict`).
 """
+
 import json
 import os
 import subprocess

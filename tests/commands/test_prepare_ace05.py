@@ -2,6 +2,7 @@
 `allennlp hmtl-prepare-ace05` run as a user runs it, on the hand-written release under
 fixtures/data/ace05_ldc, and its output read back by `hmtl_ace05`.
 """
+
 import json
 import os
 import shutil
@@ -30,9 +31,19 @@ def run(command, repository_root):
 def test_command_converts_reports_the_absent_document_and_fails(repository_root, tmp_path):
     out_dir = tmp_path / "ace05"
     completed = run(
-        [ALLENNLP, "hmtl-prepare-ace05", str(LDC_DIR), str(out_dir), "--split-dir",
-         str(SPLIT_DIR), "--no-keep-pronouns", "--relation-labels", "subtype",
-         "--include-package", "hmtl_allennlp"],
+        [
+            ALLENNLP,
+            "hmtl-prepare-ace05",
+            str(LDC_DIR),
+            str(out_dir),
+            "--split-dir",
+            str(SPLIT_DIR),
+            "--no-keep-pronouns",
+            "--relation-labels",
+            "subtype",
+            "--include-package",
+            "hmtl_allennlp",
+        ],
         repository_root,
     )
 
@@ -44,22 +55,24 @@ def test_command_converts_reports_the_absent_document_and_fails(repository_root,
     )
     statistics = json.loads((out_dir / "stats.json").read_text())
     assert statistics["options"] == {
-        "span": "head", "keep_pronouns": False, "symmetric_relations": "keep",
+        "span": "head",
+        "keep_pronouns": False,
+        "symmetric_relations": "keep",
         "relation_labels": "subtype",
     }
     total = statistics["total"]
     assert total["mentions"] == {"GPE": 8, "ORG": 3, "PER": 9, "WEA": 1}
     # The relations of "They", "them" and "his" go with the pronouns.
     assert total["relations"] == {
-        "ART.User-Owner-Inventor-Manufacturer": 1, "GEN-AFF.Org-Location": 1,
-        "ORG-AFF.Employment": 2, "PHYS.Located": 1,
+        "ART.User-Owner-Inventor-Manufacturer": 1,
+        "GEN-AFF.Org-Location": 1,
+        "ORG-AFF.Employment": 2,
+        "PHYS.Located": 1,
     }
     assert total["changes"]["mentions_dropped_pronoun"] == 3
     assert total["changes"]["relations_dropped_argument_not_kept"] == 4
     assert total["changes"]["sentences_merged"] == 0
-    assert [failure["doc_key"] for failure in statistics["failures"]] == [
-        "AFP_ENG_20030402.0002"
-    ]
+    assert [failure["doc_key"] for failure in statistics["failures"]] == ["AFP_ENG_20030402.0002"]
 
 
 @pytest.mark.slow
@@ -68,8 +81,16 @@ def test_python_m_runs_the_same_command(repository_root, tmp_path):
     shutil.copytree(SPLIT_DIR, split_dir)
     (split_dir / "test.txt").write_text("")  # no absent document: nothing fails
     completed = run(
-        [sys.executable, "-m", "hmtl_allennlp", "hmtl-prepare-ace05", str(LDC_DIR),
-         str(tmp_path / "out"), "--split-dir", str(split_dir)],
+        [
+            sys.executable,
+            "-m",
+            "hmtl_allennlp",
+            "hmtl-prepare-ace05",
+            str(LDC_DIR),
+            str(tmp_path / "out"),
+            "--split-dir",
+            str(split_dir),
+        ],
         repository_root,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -84,9 +105,7 @@ def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
         path = tmp_path / f"{split}.json"
         (document,) = [json.loads(line) for line in path.read_text().splitlines()]
         mentions = sorted(tuple(mention) for layer in document["ner"] for mention in layer)
-        relations = sorted(
-            tuple(relation) for layer in document["relations"] for relation in layer
-        )
+        relations = sorted(tuple(relation) for layer in document["relations"] for relation in layer)
         clusters = sorted(
             sorted(tuple(span) for span in cluster) for cluster in document["clusters"]
         )
@@ -104,9 +123,13 @@ def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
         assert sorted(read_mentions) == mentions
         assert sorted(read_relations) == relations
         assert sorted(tuple(mention) for mention in coref_metadata["gold_mentions"]) == mentions
-        assert sorted(
-            sorted(tuple(span) for span in cluster) for cluster in coref_metadata["gold_clusters"]
-        ) == clusters
+        assert (
+            sorted(
+                sorted(tuple(span) for span in cluster)
+                for cluster in coref_metadata["gold_clusters"]
+            )
+            == clusters
+        )
         assert coref_metadata["tokens"] == [
             token for sentence in document["sentences"] for token in sentence
         ]

@@ -2,6 +2,7 @@
 The smoke test of the whole tool as a user runs it: the stock `allennlp` command trains a tiny
 full model for one epoch on the fixtures, then evaluates and predicts with its archive.
 """
+
 import json
 import subprocess
 import sys
@@ -44,7 +45,9 @@ def test_train_then_evaluate_then_predict(tmp_path):
     predictions_file = tmp_path / "predictions.jsonl"
     allennlp("predict", str(archive), "fixtures/sample/raw_text.jsonl",
              "--output-file", str(predictions_file), "--silent")  # fmt: skip
-    inputs = [json.loads(line) for line in Path(REPOSITORY_ROOT / "fixtures/sample/raw_text.jsonl").open()]
+    inputs = [
+        json.loads(line) for line in Path(REPOSITORY_ROOT / "fixtures/sample/raw_text.jsonl").open()
+    ]
     predictions = [json.loads(line) for line in predictions_file.open()]
     assert [p["doc_key"] for p in predictions] == [i["doc_key"] for i in inputs]
     for prediction in predictions:

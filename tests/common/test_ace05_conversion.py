@@ -2,6 +2,7 @@
 The ACE 2005 converter on the hand-written release under fixtures/data/ace05_ldc: two documents
 that follow the APF 5.1.1 DTD (one bn, one nw), and a split whose test document is absent.
 """
+
 import json
 import shutil
 from collections import Counter
@@ -39,9 +40,29 @@ BN_SENTENCES = [
     ["MARTIN", "GEISSLER"],
     # Three sentences joined: "They" (GEN-AFF) relates to "U.S." of the first.
     # "&amp;" stays as written (APF offsets count it so).
-    ["U.S.", "-led", "troops", "reached", "Baghdad", "on", "Tuesday", ".",
-     "Smith", "&amp;", "Wesson", "sold", "them", "rifles", ".",
-     "They", "found", "the", "city", "quiet", "."],
+    [
+        "U.S.",
+        "-led",
+        "troops",
+        "reached",
+        "Baghdad",
+        "on",
+        "Tuesday",
+        ".",
+        "Smith",
+        "&amp;",
+        "Wesson",
+        "sold",
+        "them",
+        "rifles",
+        ".",
+        "They",
+        "found",
+        "the",
+        "city",
+        "quiet",
+        ".",
+    ],
     ["2003", "-", "04", "-", "01", "00:00:30"],
 ]
 BN_DOCUMENT = {
@@ -49,19 +70,37 @@ BN_DOCUMENT = {
     "dataset": "ace05",
     "sentences": BN_SENTENCES,
     "ner": [
-        [], [], [],
+        [],
+        [],
+        [],
         [[9, 9, "GPE"], [11, 11, "PER"], [13, 13, "GPE"]],
         [[14, 15, "PER"]],
-        [[16, 16, "GPE"], [18, 18, "PER"], [20, 20, "GPE"], [24, 26, "ORG"], [28, 28, "PER"],
-         [29, 29, "WEA"], [31, 31, "PER"], [34, 34, "GPE"]],
+        [
+            [16, 16, "GPE"],
+            [18, 18, "PER"],
+            [20, 20, "GPE"],
+            [24, 26, "ORG"],
+            [28, 28, "PER"],
+            [29, 29, "WEA"],
+            [31, 31, "PER"],
+            [34, 34, "GPE"],
+        ],
         [],
     ],
     "relations": [
-        [], [], [], [], [],
+        [],
+        [],
+        [],
+        [],
+        [],
         # PHYS once: its second mention (through the duplicate mention of "troops") repeats it;
         # the Time-Within argument (a timex2) is not a relation argument.
-        [[18, 18, 20, 20, "PHYS"], [24, 26, 29, 29, "ART"], [31, 31, 16, 16, "GEN-AFF"],
-         [28, 28, 29, 29, "ART"]],
+        [
+            [18, 18, 20, 20, "PHYS"],
+            [24, 26, 29, 29, "ART"],
+            [31, 31, 16, 16, "GEN-AFF"],
+            [28, 28, 29, 29, "ART"],
+        ],
         [],
     ],
     "clusters": [
@@ -79,19 +118,41 @@ NW_DOCUMENT = {
         ["2003", "-", "04", "-", "01"],
         ["Texas", "professor", "paid", "$", "500"],
         # The line break after "Labs," does not end the sentence.
-        ["The", "University", "of", "Texas", "paid", "John", "Smith", ",", "a", "professor",
-         "at", "AT&amp;T", "Labs", ",", "$", "500", "."],
+        [
+            "The",
+            "University",
+            "of",
+            "Texas",
+            "paid",
+            "John",
+            "Smith",
+            ",",
+            "a",
+            "professor",
+            "at",
+            "AT&amp;T",
+            "Labs",
+            ",",
+            "$",
+            "500",
+            ".",
+        ],
         ["Smith", "and", "his", "wife", "Mary", "left", "Austin", "."],
     ],
     "ner": [
-        [], [], [],
+        [],
+        [],
+        [],
         [[8, 8, "GPE"], [9, 9, "PER"]],
         # "Texas" (GPE) nested in the ORG head; "professor" once although annotated twice.
         [[14, 16, "ORG"], [16, 16, "GPE"], [18, 19, "PER"], [22, 22, "PER"], [24, 25, "ORG"]],
         [[30, 30, "PER"], [32, 32, "PER"], [33, 33, "PER"], [34, 34, "PER"], [36, 36, "GPE"]],
     ],
     "relations": [
-        [], [], [], [],
+        [],
+        [],
+        [],
+        [],
         # The second ORG-AFF's Arg-1 is the duplicate "professor" of another entity; the ART
         # relation whose Arg-2 is a value ("$500") is left out.
         [[18, 19, 14, 16, "ORG-AFF"], [22, 22, 24, 25, "ORG-AFF"], [14, 16, 16, 16, "GEN-AFF"]],
@@ -154,11 +215,15 @@ def test_documents_convert_exactly(doc_key, genre, expected, expected_changes):
 def test_without_pronouns_their_relations_go_and_sentences_stay_apart():
     converted = convert(BN_KEY, "bn", keep_pronouns=False).json
     assert converted["sentences"][5:8] == [
-        BN_SENTENCES[5][:8], BN_SENTENCES[5][8:15], BN_SENTENCES[5][15:]
+        BN_SENTENCES[5][:8],
+        BN_SENTENCES[5][8:15],
+        BN_SENTENCES[5][15:],
     ]
     assert converted["ner"][6] == [[24, 26, "ORG"], [29, 29, "WEA"]]
     assert converted["relations"][5:8] == [
-        [[18, 18, 20, 20, "PHYS"]], [[24, 26, 29, 29, "ART"]], []
+        [[18, 18, 20, 20, "PHYS"]],
+        [[24, 26, 29, 29, "ART"]],
+        [],
     ]
     assert converted["clusters"][1] == [[11, 11], [18, 18]]
     counts = convert(NW_KEY, "nw", keep_pronouns=False).changes
@@ -174,13 +239,18 @@ def test_extent_spans_subtype_labels_and_symmetric_relations():
     # "The University of Texas"; "John Smith, a professor at AT&amp;T Labs" nests the rest;
     # the extent of the other entity's "professor" is not that of E3's: no duplicate now.
     assert document["ner"][4] == [
-        [13, 16, "ORG"], [16, 16, "GPE"], [18, 25, "PER"], [21, 25, "PER"], [22, 22, "PER"],
+        [13, 16, "ORG"],
+        [16, 16, "GPE"],
+        [18, 25, "PER"],
+        [21, 25, "PER"],
+        [22, 22, "PER"],
         [24, 25, "ORG"],
     ]
     assert document["relations"][4][0] == [18, 25, 13, 16, "ORG-AFF.Employment"]
     # PER-SOC is symmetric: its reverse follows it.
     assert document["relations"][5] == [
-        [32, 32, 32, 34, "PER-SOC.Family"], [32, 34, 32, 32, "PER-SOC.Family"]
+        [32, 32, 32, 34, "PER-SOC.Family"],
+        [32, 34, 32, 32, "PER-SOC.Family"],
     ]
     assert converted.changes["relations_reverse_added"] == 1
 
@@ -195,7 +265,10 @@ def test_release_conversion_reports_the_absent_document(tmp_path):
     statistics = convert_release(LDC_DIR, tmp_path, SPLIT_DIR)
 
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "dev.json", "stats.json", "test.json", "train.json"
+        "dev.json",
+        "stats.json",
+        "test.json",
+        "train.json",
     ]
     assert json.loads((tmp_path / "train.json").read_text()) == BN_DOCUMENT
     assert json.loads((tmp_path / "dev.json").read_text()) == NW_DOCUMENT
@@ -205,7 +278,9 @@ def test_release_conversion_reports_the_absent_document(tmp_path):
     assert failure["split"] == "test" and failure["doc_key"] == MISSING_KEY
     assert f"no {MISSING_KEY}.sgm in" in failure["error"]
     assert statistics["options"] == {
-        "span": "head", "keep_pronouns": True, "symmetric_relations": "keep",
+        "span": "head",
+        "keep_pronouns": True,
+        "symmetric_relations": "keep",
         "relation_labels": "type",
     }
     assert statistics["splits"]["train"] == {
@@ -334,8 +409,10 @@ def test_nothing_is_half_written_when_the_conversion_stops(tmp_path, monkeypatch
 def test_a_document_listed_twice_is_an_error(tmp_path):
     for name, ids in (("train", "a\nb\n"), ("dev", "c\n"), ("test", "b\n")):
         (tmp_path / f"{name}.txt").write_text(ids)
-    with pytest.raises(DataFormatError, match=r"test.txt, line 1: b is listed again \(first in "
-                       r"train.txt, line 2\)"):
+    with pytest.raises(
+        DataFormatError,
+        match=r"test.txt, line 1: b is listed again \(first in " r"train.txt, line 2\)",
+    ):
         read_split(tmp_path)
 
 

@@ -1,4 +1,5 @@
 """The data-path variables the configs read: defaults fill in, a user's setting always wins."""
+
 import os
 from pathlib import Path
 from unittest import mock

@@ -1,4 +1,5 @@
 """`reads(path)`: which reader a plain path (e.g. from `allennlp evaluate`) belongs to."""
+
 from hmtl_allennlp.dataset_readers import Ace05Reader, OntonotesReader
 
 

@@ -1,4 +1,5 @@
 """Evaluation data may hold labels that training never saw: they count as missed, never crash."""
+
 from allennlp.data import Token, Vocabulary
 from allennlp.data.fields import TextField
 
@@ -13,7 +14,9 @@ def test_tags_of_an_unseen_type_are_indexed_as_outside():
     vocab = Vocabulary()
     for tag in ["O", "U-PER"]:
         vocab.add_token_to_namespace(tag, "ner_tags")
-    field = BioulTagsField(["U-PER", "B-PLANT", "L-PLANT"], sentence(["Ann", "red", "oak"]), "ner_tags")
+    field = BioulTagsField(
+        ["U-PER", "B-PLANT", "L-PLANT"], sentence(["Ann", "red", "oak"]), "ner_tags"
+    )
     field.index(vocab)
     assert field.as_tensor(field.get_padding_lengths()).tolist() == [1, 0, 0]
 

@@ -9,6 +9,7 @@ weights are set so that it predicts relations and coreference links (see
 `hmtl_fixture_archive`); the test first asserts that the answer has entities, mentions,
 relations and several clusters, so that it cannot pass on an empty page.
 """
+
 import importlib.util
 import json
 import os

@@ -3,6 +3,7 @@ The load test of the demo, bounded in count and time (200 requests, 8 at a time,
 timeout), with the fixture model and the load functions of `benchmarks/demo_load.py`: no
 error, every answer the prediction of its own text, one prediction at a time.
 """
+
 import importlib.util
 import threading
 

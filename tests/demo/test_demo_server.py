@@ -3,6 +3,7 @@ The demo's HTTP server with the fixture model: its page, `/health`, `/predict` a
 predictor's own output, every kind of bad request, a failing prediction, and that it keeps
 serving after each.
 """
+
 import http.client
 import json
 import logging

@@ -1,4 +1,5 @@
 """A `ModelTestCase` for the hmtl model, whose configs use AllenNLP's multi-task reader."""
+
 import os
 from pathlib import Path
 from typing import Dict, Set

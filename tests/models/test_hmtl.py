@@ -30,18 +30,14 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
 
     def prediction_batch(self):
         """The coreference batch (a whole document) as a prediction batch: task "all", no gold."""
-        batch = {
-            key: value for key, value in self.batches["coref"].items() if key != "span_labels"
-        }
+        batch = {key: value for key, value in self.batches["coref"].items() if key != "span_labels"}
         batch["task"] = ["all"] * len(batch["task"])
         return batch
 
     def test_gradients_of_the_top_task_reach_the_lowest_level_and_the_embedder(self):
         self.model.train()
         self.model(**self.batches["relation"])["loss"].backward()
-        gradients = {
-            name: parameter.grad for name, parameter in self.model.named_parameters()
-        }
+        gradients = {name: parameter.grad for name, parameter in self.model.named_parameters()}
 
         def reached(prefix):
             return [

@@ -2,6 +2,7 @@
 The archived model that the predictor and command tests share: trained once per test session
 (a few seconds) from `fixtures/configs/predictor/hmtl_predictor.jsonnet`.
 """
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The environment check that `make` runs before anything else (scripts/check_env.py)."""
+
 import importlib.util
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 The "hmtl_gradient_norms" callback and the stop on a non-finite loss, on the tiny model-test
 config (all four tasks).
 """
+
 import json
 import struct
 from collections import defaultdict
@@ -67,8 +68,17 @@ class PoisonAfterFirstEpoch(TrainerCallback):
     """Turns one weight of the NER level into NaN after the first update of the second epoch,
     as a diverging update would."""
 
-    def on_batch(self, trainer, batch_inputs, batch_outputs, batch_metrics, epoch, batch_number,
-                 is_training, **kwargs) -> None:
+    def on_batch(
+        self,
+        trainer,
+        batch_inputs,
+        batch_outputs,
+        batch_metrics,
+        epoch,
+        batch_number,
+        is_training,
+        **kwargs,
+    ) -> None:
         if is_training and epoch == 1 and batch_number == 1:
             with torch.no_grad():
                 next(trainer.model._encoders["ner"].parameters()).view(-1)[0] = float("nan")

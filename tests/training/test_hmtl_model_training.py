@@ -2,6 +2,7 @@
 Training and evaluating the "hmtl" model of the tiny model-test config (all four tasks) with
 the "hmtl_multitask" loaders, the training callbacks and the learning-rate scheduler.
 """
+
 import json
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 training callbacks, on toy readers and a toy model defined here (distributed workers import
 this module by name to register them).
 """
+
 import copy
 import json
 import os

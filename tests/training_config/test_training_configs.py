@@ -3,6 +3,7 @@ Every setup under training_config/ builds (readers, data loaders, vocabulary, mo
 as `allennlp train` builds them) with its data paths pointed at the fixtures, and the full model
 trains for an epoch at the paper's sizes.
 """
+
 import json
 import os
 from pathlib import Path

@@ -325,9 +325,7 @@ class MultiHeadSelectionHead(RelationHead):
 
         if relations is not None:
             # Shape: (batch_size, num_tokens, num_tokens, num_labels)
-            logits = self._label_scorer(
-                torch.relu(head_part.unsqueeze(2) + tail_part.unsqueeze(1))
-            )
+            logits = self._label_scorer(torch.relu(head_part.unsqueeze(2) + tail_part.unsqueeze(1)))
             # Shape: (batch_size, num_tokens, num_tokens, 1)
             pair_mask = (mask.unsqueeze(2) & mask.unsqueeze(1)).unsqueeze(-1)
             cell_losses = torch.nn.functional.binary_cross_entropy_with_logits(

@@ -294,7 +294,6 @@ def test_decoded_clusters_are_valid_spans_of_their_document():
                 seen.add(span)
 
 
-
 @pytest.mark.parametrize("inference_order", [1, 2])
 def test_chunked_antecedent_scoring_gives_the_same_output(inference_order):
     """Scoring antecedents a few kept spans at a time changes memory, never the result."""

@@ -32,9 +32,7 @@ def make_head(vocab, **kwargs):
     return head
 
 
-def metadata(
-    gold_mentions, gold_relations=(), sentence_lengths=None, token_offset=0, num_tokens=4
-):
+def metadata(gold_mentions, gold_relations=(), sentence_lengths=None, token_offset=0, num_tokens=4):
     return {
         "token_offset": token_offset,
         "sentence_lengths": sentence_lengths or [num_tokens],
@@ -195,10 +193,10 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
     num_types = vocab.get_vocab_size("mention_types")  # padding, unknown, PER, LOC
     per, loc = (vocab.get_token_index(t, "mention_types") for t in ("PER", "LOC"))
     unknown = vocab.get_token_index("@@UNKNOWN@@", "mention_types")
-    u, b, l = (BIOUL_POSITIONS.index(position) for position in "UBL")
+    unit, begin, last = (BIOUL_POSITIONS.index(position) for position in "UBL")
     assert labels.tolist() == [
-        [1 + u * num_types + per, 0, 1 + b * num_types + loc, 1 + l * num_types + loc],
-        [0, 1 + u * num_types + unknown, 0, 0],
+        [1 + unit * num_types + per, 0, 1 + begin * num_types + loc, 1 + last * num_types + loc],
+        [0, 1 + unit * num_types + unknown, 0, 0],
     ]
 
     # In training with a mention level, the labels are the gold mentions', not the predicted.
@@ -211,6 +209,6 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
     )
     head.train()
     head(**arguments, predicted_mentions=[[]])["loss"].backward()
-    gold_label_rows = [1 + u * num_types + per, 1 + u * num_types + loc]
+    gold_label_rows = [1 + unit * num_types + per, 1 + unit * num_types + loc]
     gradient_rows = head._entity_label_embedding.weight.grad.abs().sum(-1).nonzero().flatten()
     assert sorted(gradient_rows.tolist()) == sorted([0] + gold_label_rows)
