@@ -8,13 +8,14 @@ two single-task allennlp-models passes a user would otherwise run on the same do
         [--coref-archive A]
         [--output benchmarks/results/multitask_vs_single.json]
 
-Models: training_config/hmtl_full.jsonnet (run as the "hmtl" predictor runs it: one instance of
-task "all" per document), training_config/baselines/crf_tagger_ner.jsonnet (the document's
-sentences as one batch, as `allennlp predict` with the sentence-tagger predictor would batch
-them) and training_config/baselines/coref.jsonnet (one document per pass). Documents: the
-Re-DocRED dev split (../shared/data, or HMTL_ACE05_DEV). One document at a time, in inference
-mode (no gradients, dropout off, decoding included); the best of the repeats counts. Give the
-trained archives (scripts/results/train_runs.sh makes them): decoding costs depend on the
+Models: training_config/hmtl_full.jsonnet (run as the "hmtl" predictor runs it: the sentences of
+a document, 32 per batch, with task "sentence_levels", then the document with task "coref"),
+training_config/baselines/crf_tagger_ner.jsonnet (the document's sentences as one batch, as
+`allennlp predict` with the sentence-tagger predictor would batch them) and
+training_config/baselines/coref.jsonnet (one document per pass). Documents: the Re-DocRED dev
+split (../shared/data, or HMTL_ACE05_DEV). One document at a time, in inference mode (no
+gradients, dropout off, decoding included); the best of the repeats counts. Give the trained
+archives (scripts/results/train_runs.sh makes them): decoding costs depend on the
 weights; without an archive a model has random weights.
 """
 
@@ -33,6 +34,8 @@ from allennlp.models.archival import load_archive
 import allennlp_models.coref  # noqa: F401  (registers "coref")
 import allennlp_models.tagging  # noqa: F401  (registers "crf_tagger")
 from allennlp_models_adapters import CorefForAllennlpModels
+from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
+from hmtl_allennlp.predictors.hmtl import SENTENCES_PER_BATCH
 from benchmark_setup import (
     REPOSITORY,
     build_model,
@@ -90,14 +93,20 @@ def main() -> None:
     coref_params = config_params("training_config/baselines/coref.jsonnet")
     readers = hmtl_params["dataset_reader"]["readers"]
 
-    # HMTL: the coreference instance of each document (text, candidate spans, metadata), with
-    # task "all", as the "hmtl" predictor builds it.
     documents = read(readers["coref"].duplicate(), dev, arguments.documents)
-    hmtl_instances = []
-    for document in documents:
-        fields = {name: field for name, field in document.fields.items() if name != "span_labels"}
-        fields["task"] = MetadataField("all")
-        hmtl_instances.append(Instance(fields))
+    # HMTL: the instances of each document as the "hmtl" predictor makes them with the readers.
+    sentence_reader = DatasetReader.from_params(readers["emd"].duplicate())
+    coref_reader = DatasetReader.from_params(readers["coref"].duplicate())
+    hmtl_batches: List[List[Instance]] = []
+    for document in islice(coref_reader.read_documents(dev), arguments.documents):
+        sentence_instances = sentence_reader.prediction_instances(document, SENTENCE_LEVELS_TASK)
+        hmtl_batches.extend(
+            sentence_instances[start : start + SENTENCES_PER_BATCH]
+            for start in range(0, len(sentence_instances), SENTENCES_PER_BATCH)
+        )
+        hmtl_batches.extend(
+            [segment] for segment in coref_reader.prediction_instances(document, "coref")
+        )
     # The tagger's sentences, grouped by document, without gold tags (as in prediction).
     sentences: Dict[str, List[Instance]] = {}
     emd_instances = read(readers["emd"].duplicate(), dev, 10**9)
@@ -165,7 +174,7 @@ def main() -> None:
     clock = CLOCKS[arguments.clock]
     seconds = {
         "hmtl (ner + emd + relations + coref)": best_seconds(
-            passes(models["hmtl"], [[i] for i in hmtl_instances]), arguments.repeats, clock
+            passes(models["hmtl"], hmtl_batches), arguments.repeats, clock
         ),
         "crf_tagger": best_seconds(
             passes(models["crf_tagger"], tagger_batches), arguments.repeats, clock

@@ -93,7 +93,7 @@ def measure(case: str, archive: Path, threads: int, repeats: int) -> dict:
         raise RuntimeError(output["error"])
     tokens = sum(len(sentence) for sentence in output["sentences"])
     # The relation candidates: ordered pairs of the (first 64) mentions of each piece.
-    pieces = predictor._read_document({"text": text}).pieces
+    pieces = predictor._read_document({"text": text}).model_view.sentences
     piece_starts = [0]
     for piece in pieces:
         piece_starts.append(piece_starts[-1] + len(piece))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quick start: trains the full HMTL model (training_config/hmtl_full.jsonnet) on the sample
 # bundled in fixtures/sample/, evaluates the archive on the sample's dev split (all four tasks,
-# one metrics file) and predicts on a few raw-text documents. Every run writes to a new folder
+# one metrics file), checks that the predictor's outputs score what evaluation reports on it, and
+# predicts on a few raw-text documents. Every run writes to a new folder
 # under output/, so nothing from an earlier run is overwritten.
 #   QUICKSTART_EPOCHS (default 3): training epochs; the config's own default is the paper's 100.
 set -euo pipefail
@@ -22,6 +23,10 @@ dev_paths=$(printf '{"ner": "%s", "emd": "%s", "relation": "%s", "coref": "%s"}'
 "$allennlp" evaluate "$run_dir/model.tar.gz" "$dev_paths" --include-package hmtl_allennlp \
     --output-file "$run_dir/dev_metrics.json"
 
+echo "quickstart: checking that prediction scores what evaluation scores (scripts/prediction_parity.py)"
+.venv/bin/python scripts/prediction_parity.py "$run_dir/model.tar.gz" "$dev_paths" 2>"$run_dir/prediction_parity.log" \
+    | tee "$run_dir/prediction_parity.txt"
+
 echo "quickstart: predicting on fixtures/sample/raw_text.jsonl"
 "$allennlp" predict "$run_dir/model.tar.gz" fixtures/sample/raw_text.jsonl --include-package hmtl_allennlp \
     --output-file "$run_dir/predictions.jsonl" --silent
@@ -31,6 +36,6 @@ cat <<DONE
 quickstart: done in $(( $(date +%s) - start )) s.
   archive:      $run_dir/model.tar.gz
   training:     $run_dir/metrics.json (per epoch: $run_dir/metrics_epoch_*.json; tensorboard: $run_dir/log)
-  dev metrics:  $run_dir/dev_metrics.json
+  dev metrics:  $run_dir/dev_metrics.json (predict against evaluate: $run_dir/prediction_parity.txt)
   predictions:  $run_dir/predictions.jsonl
 DONE

@@ -13,19 +13,17 @@ from typing import Any, Dict, List, Sequence, Tuple
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 from allennlp.common.util import lazy_groups_of
-from allennlp.data import DatasetReader
-from allennlp.data.dataset_readers import MultiTaskDatasetReader
 from allennlp.models.archival import Archive
 
 from hmtl_allennlp.commands.archive import load_model_archive
 from hmtl_allennlp.common.conll_export import score_coreference_files, write_coreference_file
+from hmtl_allennlp.common.documents import Span, to_instance
+from hmtl_allennlp.dataset_readers.document_reader import task_readers
 
 logger = logging.getLogger(__name__)
 
 COREF_TASK = "coref"
 _SCORES = (("muc", "MUC"), ("b3", "B3"), ("ceafe", "CEAF-e"))
-
-Mention = Tuple[int, int]
 
 
 @Subcommand.register("hmtl-coref-export")
@@ -129,7 +127,11 @@ def export_coreference(
     model = archive.model
     if COREF_TASK not in getattr(model, "tasks", []):
         raise ConfigurationError(f"The model of the archive has no '{COREF_TASK}' level.")
-    reader = _coref_reader(archive.validation_dataset_reader)
+    reader = task_readers(archive.validation_dataset_reader).get(COREF_TASK)
+    if reader is None:
+        raise ConfigurationError(
+            f"The archive's dataset reader has no '{COREF_TASK}' reader to read the data with."
+        )
     model.eval()
     model.get_metrics(reset=True)
 
@@ -139,12 +141,10 @@ def export_coreference(
     for batch in lazy_groups_of(reader.read(input_file), batch_size):
         for instance, output in zip(batch, model.forward_on_instances(batch)):
             metadata = instance["metadata"].metadata
-            num_tokens = len(metadata["tokens"])
             sentences = _split(metadata["tokens"], metadata["sentence_lengths"])
-            gold = _local_clusters(metadata["gold_clusters"], metadata["token_offset"], num_tokens)
-            predicted = [
-                [(int(start), int(end)) for start, end in cluster] for cluster in output["clusters"]
-            ]
+            # Both in instance offsets (the reader restricts a segment's clusters to it).
+            gold = [to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]]
+            predicted = output["clusters"]
             for role, clusters, documents in (
                 ("key", gold, key_documents),
                 ("response", predicted, response_documents),
@@ -162,7 +162,7 @@ def export_coreference(
     write_coreference_file(response_documents, response_file)
     if sum(mentions_left_out.values()):
         logger.warning(
-            "Mentions left out of the files because they cross another mention of their cluster: "
+            "Spans left out of the files because they cross another mention of their cluster: "
             "%d in the key, %d in the response.",
             mentions_left_out["key"],
             mentions_left_out["response"],
@@ -210,18 +210,6 @@ def format_scores(scores: Dict[str, Any], key_file: str, response_file: str) -> 
     return "\n".join(lines)
 
 
-def _coref_reader(dataset_reader: DatasetReader) -> DatasetReader:
-    """The reader of coref instances within the archive's (multitask) dataset reader."""
-    if isinstance(dataset_reader, MultiTaskDatasetReader):
-        if COREF_TASK in dataset_reader.readers:
-            return dataset_reader.readers[COREF_TASK]
-    elif getattr(dataset_reader, "task", None) == COREF_TASK:
-        return dataset_reader
-    raise ConfigurationError(
-        f"The archive's dataset reader has no '{COREF_TASK}' reader to read the data with."
-    )
-
-
 def _split(tokens: Sequence[str], sentence_lengths: Sequence[int]) -> List[List[str]]:
     sentences = []
     position = 0
@@ -231,28 +219,9 @@ def _split(tokens: Sequence[str], sentence_lengths: Sequence[int]) -> List[List[
     return sentences
 
 
-def _local_clusters(
-    clusters: Sequence[Sequence[Sequence[int]]], token_offset: int, num_tokens: int
-) -> List[List[Mention]]:
-    """
-    Document-level gold clusters in instance offsets, restricted to the instance's tokens, as
-    the coref head restricts them for its metric.
-    """
-    local = []
-    for cluster in clusters:
-        inside = [
-            (start - token_offset, end - token_offset)
-            for start, end in cluster
-            if 0 <= start - token_offset and end - token_offset < num_tokens
-        ]
-        if inside:
-            local.append(inside)
-    return local
-
-
 def _without_crossing_mentions(
-    clusters: Sequence[Sequence[Mention]],
-) -> Tuple[List[List[Mention]], int]:
+    clusters: Sequence[Sequence[Span]],
+) -> Tuple[List[List[Span]], int]:
     """
     The clusters without the mentions that cross an earlier mention of their cluster (brackets
     express nested and disjoint mentions only), and how many were left out.
@@ -260,7 +229,7 @@ def _without_crossing_mentions(
     writable = []
     left_out = 0
     for cluster in clusters:
-        kept: List[Mention] = []
+        kept: List[Span] = []
         for mention in cluster:
             if any(_cross(mention, other) for other in kept):
                 left_out += 1
@@ -270,12 +239,11 @@ def _without_crossing_mentions(
     return writable, left_out
 
 
-def _cross(first: Mention, second: Mention) -> bool:
+def _cross(first: Span, second: Span) -> bool:
     """Whether two mentions overlap without one containing the other."""
-    (first_start, first_end), (second_start, second_end) = first, second
-    overlap = first_start <= second_end and second_start <= first_end
-    nested = (first_start <= second_start and second_end <= first_end) or (
-        second_start <= first_start and first_end <= second_end
+    overlap = first.start <= second.end and second.start <= first.end
+    nested = (first.start <= second.start and second.end <= first.end) or (
+        second.start <= first.start and first.end <= second.end
     )
     return overlap and not nested
 

@@ -3,15 +3,11 @@ Span helpers shared by the readers, the model and the predictor: flattening nest
 overlapping spans for a tag encoding, BIOUL tags of flat spans, and character offsets of tokens.
 """
 
-from typing import List, Sequence, Tuple, TypeVar
+from typing import List, Sequence, Tuple, TypeVar, Union
 
-LabelledSpan = Tuple[int, int, str]
-"""(start, end, label), end inclusive."""
+from hmtl_allennlp.common.documents import COREF_MENTION_LABEL, Mention, Span  # noqa: F401
 
-_Span = TypeVar("_Span", bound=tuple)
-
-COREF_MENTION_LABEL = "mention"
-"""The label of gold mentions derived from coreference clusters (data without typed mentions)."""
+_Span = TypeVar("_Span", bound=Union[Span, Mention])
 
 
 def flatten_spans(spans: Sequence[_Span]) -> Tuple[List[_Span], List[_Span]]:
@@ -26,32 +22,32 @@ def flatten_spans(spans: Sequence[_Span]) -> Tuple[List[_Span], List[_Span]]:
 
     # Parameters
 
-    spans : `Sequence[Tuple[int, int, ...]]`
-        Spans whose first two items are the inclusive start and end token indices (other items,
-        such as a label, are carried along).
+    spans : `Sequence[Union[Span, Mention]]`
+        The spans (their labels are carried along).
 
     # Returns
 
     `Tuple[List, List]`
         The kept spans sorted by start, and the dropped spans in their original order.
     """
-    order = sorted(range(len(spans)), key=lambda i: (spans[i][0] - spans[i][1], spans[i][0], i))
+    order = sorted(
+        range(len(spans)), key=lambda i: (spans[i].start - spans[i].end, spans[i].start, i)
+    )
     occupied: set = set()
     kept_indices = []
     for index in order:
-        start, end = spans[index][0], spans[index][1]
-        positions = range(start, end + 1)
+        positions = range(spans[index].start, spans[index].end + 1)
         if any(position in occupied for position in positions):
             continue
         occupied.update(positions)
         kept_indices.append(index)
     kept_set = set(kept_indices)
-    kept = sorted((spans[i] for i in kept_indices), key=lambda span: span[0])
+    kept = sorted((spans[i] for i in kept_indices), key=lambda span: span.start)
     dropped = [span for i, span in enumerate(spans) if i not in kept_set]
     return kept, dropped
 
 
-def spans_to_bioul_tags(num_tokens: int, spans: Sequence[LabelledSpan]) -> List[str]:
+def spans_to_bioul_tags(num_tokens: int, spans: Sequence[Mention]) -> List[str]:
     """
     BIOUL tags of non-overlapping labelled spans (use `flatten_spans` first when they may
     overlap). `allennlp.data.dataset_readers.dataset_utils.span_utils.bioul_tags_to_spans`
@@ -61,8 +57,8 @@ def spans_to_bioul_tags(num_tokens: int, spans: Sequence[LabelledSpan]) -> List[
 
     num_tokens : `int`
         The length of the tagged sequence.
-    spans : `Sequence[Tuple[int, int, str]]`
-        (start, end, label) with inclusive ends, as indices into the sequence.
+    spans : `Sequence[Mention]`
+        The labelled spans, as indices into the sequence.
     """
     tags = ["O"] * num_tokens
     for start, end, label in spans:

@@ -1,19 +1,16 @@
 import json
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.token_indexers import TokenIndexer
 
+from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, Relation, Span
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.document_reader import (
     MAX_TOKEN_CHARACTERS,
-    Cluster,
     DocumentText,
-    GoldDocument,
     GoldDocumentReader,
-    Mention,
-    Relation,
 )
 
 logger = logging.getLogger(__name__)
@@ -179,9 +176,7 @@ class _DocumentChecker:
                 raise self.error(f"'{key}' of sentence {index} is not a list.")
         return layer
 
-    def _check_span(
-        self, start: Any, end: Any, low: int, high: int, what: str, scope: str
-    ) -> Tuple[int, int]:
+    def _check_span(self, start: Any, end: Any, low: int, high: int, what: str, scope: str) -> Span:
         # bool is a subclass of int: JSON's true and false are not offsets.
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
             raise self.error(f"{what} has non-integer offsets.")
@@ -189,7 +184,7 @@ class _DocumentChecker:
             raise self.error(f"{what} ends before it starts.")
         if start < low or end > high:
             raise self.error(f"{what} is outside its {scope} (tokens {low}-{high}).")
-        return start, end
+        return Span(start, end)
 
     def _mentions(self, bounds: List[Tuple[int, int]]) -> List[List[Mention]]:
         layer = self._per_sentence("ner", len(bounds))
@@ -200,8 +195,8 @@ class _DocumentChecker:
                 what = f"mention {entry!r} of sentence {index}"
                 if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], str)):
                     raise self.error(f"{what} is not [start, end, label].")
-                start, end = self._check_span(entry[0], entry[1], low, high, what, "sentence")
-                sentence_mentions.append((start, end, entry[2]))
+                span = self._check_span(entry[0], entry[1], low, high, what, "sentence")
+                sentence_mentions.append(Mention(span.start, span.end, entry[2]))
             mentions.append(sentence_mentions)
         return mentions
 
@@ -211,9 +206,11 @@ class _DocumentChecker:
         layer = self._per_sentence("relations", len(bounds))
         relations = []
         for index, (entries, (low, high)) in enumerate(zip(layer, bounds)):
-            mention_spans: Set[Tuple[int, int]] = (
-                {(start, end) for start, end, _ in mentions[index]} if mentions else set()
-            )
+            # The entity type of each mention span: the first mention listed, where several
+            # mentions type a span differently, so that one relation stays one relation.
+            type_of_span: Dict[Span, Optional[str]] = {}
+            for mention in mentions[index] if mentions else []:
+                type_of_span.setdefault(mention.span, mention.label)
             sentence_relations = []
             for entry in entries:
                 what = f"relation {entry!r} of sentence {index}"
@@ -224,12 +221,18 @@ class _DocumentChecker:
                 head = self._check_span(entry[0], entry[1], low, high, f"{what}: head", "sentence")
                 tail = self._check_span(entry[2], entry[3], low, high, f"{what}: tail", "sentence")
                 for role, argument in (("head", head), ("tail", tail)):
-                    if argument not in mention_spans:
+                    if argument not in type_of_span:
                         raise self.error(
                             f"{what}: its {role} argument {list(argument)} is not a mention "
                             f"('ner' entry) of the sentence."
                         )
-                sentence_relations.append((*head, *tail, entry[4]))
+                sentence_relations.append(
+                    Relation(
+                        Mention(head.start, head.end, type_of_span[head]),
+                        Mention(tail.start, tail.end, type_of_span[tail]),
+                        entry[4],
+                    )
+                )
             relations.append(sentence_relations)
         return relations
 

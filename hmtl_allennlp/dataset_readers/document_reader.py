@@ -8,10 +8,11 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
+from allennlp.data.dataset_readers import MultiTaskDatasetReader
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.fields import Field, MetadataField, MultiLabelField, TextField
 from allennlp.data.instance import Instance
@@ -19,15 +20,12 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
 from allennlp.data.tokenizers import Token
 from allennlp_models.coref.util import make_coref_instance
 
+from hmtl_allennlp.common.documents import Cluster, GoldDocument, to_instance
 from hmtl_allennlp.common.errors import DataFormatError
-from hmtl_allennlp.common.spans import COREF_MENTION_LABEL, flatten_spans, spans_to_bioul_tags
+from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
 from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
 
 logger = logging.getLogger(__name__)
-
-Mention = Tuple[int, int, str]
-Relation = Tuple[int, int, int, int, str]
-Cluster = List[Tuple[int, int]]
 
 # What a token's text is cut to for the indexers (as ELMo's character indexer cuts tokens): a
 # character encoder pads every token of a batch to the longest one, so that one rogue token of
@@ -45,43 +43,6 @@ def indexed_tokens(words: Sequence[str], max_token_characters: int) -> List[Toke
     (metadata and outputs keep the words whole).
     """
     return [Token(word[:max_token_characters]) for word in words]
-
-
-@dataclass
-class GoldDocument:
-    """
-    One document as the file has it. Offsets are document-level token indices with inclusive
-    ends. An annotation layer the file does not have is `None` (an empty list means the file has
-    the layer and it is empty).
-
-    # Parameters
-
-    doc_key : `str`
-        The document's identifier.
-    sentences : `List[List[str]]`
-        The tokens of each sentence, as written.
-    mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
-        The labelled spans of each sentence (NER spans or entity mentions).
-    relations : `List[List[Tuple[int, int, int, int, str]]]`, optional (default = `None`)
-        The relations of each sentence, (head_start, head_end, tail_start, tail_end, label).
-    clusters : `List[List[Tuple[int, int]]]`, optional (default = `None`)
-        The coreference clusters of the document.
-    """
-
-    doc_key: str
-    sentences: List[List[str]]
-    mentions: Optional[List[List[Mention]]] = None
-    relations: Optional[List[List[Relation]]] = None
-    clusters: Optional[List[Cluster]] = None
-
-    def sentence_offsets(self) -> List[int]:
-        """The document-level index of the first token of each sentence."""
-        offsets = []
-        position = 0
-        for sentence in self.sentences:
-            offsets.append(position)
-            position += len(sentence)
-        return offsets
 
 
 @dataclass
@@ -151,12 +112,13 @@ class GoldDocumentReader(DatasetReader):
     the instances of the reader's `task`, and logs what each file gave.
 
     Every instance has `tokens` (a `TextField` of the tokens as written), `task` (a
-    `MetadataField` with the task name) and `metadata`, a `MetadataField` of a dict with
-    `doc_key`, `sentence_index` (`None` for coref), `tokens`, `token_offset` (document-level
-    index of the instance's first token), `sentence_lengths`, and the gold annotations of the
-    instance's text exactly as the file has them, in document-level token offsets with inclusive
-    ends: `gold_mentions` (start, end, label), `gold_relations` (head_start, head_end,
-    tail_start, tail_end, label) and `gold_clusters` (lists of (start, end)). Character offsets
+    `MetadataField` with the task name) and `metadata`, a `MetadataField` of the dict that
+    `GoldDocument.instance_metadata` makes: `doc_key`, `sentence_index` (`None` for coref),
+    `tokens`, `token_offset` (the document offset of the instance's first token),
+    `sentence_lengths`, and the gold annotations of the instance's text as the file has them, in
+    document offsets (`hmtl_allennlp.common.documents`): `gold_mentions` (`Mention`s),
+    `gold_relations` (`Relation`s, their arguments typed as the sentence's mentions) and
+    `gold_clusters` (lists of `Span`s). Character offsets
     of the tokens, joined by single spaces, come from
     `hmtl_allennlp.common.spans.token_character_offsets(metadata["tokens"])`.
 
@@ -337,6 +299,11 @@ class GoldDocumentReader(DatasetReader):
         return self._max_token_characters
 
     @property
+    def max_document_tokens(self) -> Optional[int]:
+        """The longest coreference instance, in tokens (`None`: whole documents)."""
+        return self._max_document_tokens
+
+    @property
     def max_span_width(self) -> int:
         """The widest coreference candidate span, in tokens."""
         return self._max_span_width
@@ -392,6 +359,27 @@ class GoldDocumentReader(DatasetReader):
         """
         yield from self._document_instances(document, _FileStatistics())
 
+    def prediction_instances(
+        self,
+        document: GoldDocument,
+        task: str,
+        max_document_tokens: Optional[int] = None,
+    ) -> List[Instance]:
+        """
+        The instances that `read` makes of `document` for the reader's task, without the gold
+        label fields (tags, relation targets, coreference span labels), and with `task` as
+        their task field (the model's prediction tasks run several levels on one instance).
+        Coref instances are the document's segments of at most `max_document_tokens` tokens
+        (default: the reader's `max_document_tokens`).
+        """
+        if self.task in SENTENCE_TASKS:
+            return [
+                self._sentence_instance(document, index, None, task)
+                for index in range(len(document.sentences))
+            ]
+        segments = document.segments(max_document_tokens or self._max_document_tokens)
+        return [self._coref_instance(document, first, stop, None, task) for first, stop in segments]
+
     def text_to_instance(  # type: ignore
         self, document: GoldDocument, sentence_index: Optional[int] = None
     ) -> Instance:
@@ -404,9 +392,7 @@ class GoldDocumentReader(DatasetReader):
             if sentence_index is None:
                 raise ConfigurationError(f"Task {self.task!r} needs a sentence_index.")
             return self._sentence_instance(document, sentence_index, statistics)
-        return self._coref_instance(
-            document, 0, len(document.sentences), document.clusters, statistics
-        )
+        return self._coref_instance(document, 0, len(document.sentences), statistics)
 
     def _document_instances(
         self, document: GoldDocument, statistics: _FileStatistics
@@ -415,133 +401,74 @@ class GoldDocumentReader(DatasetReader):
             for sentence_index in range(len(document.sentences)):
                 yield self._sentence_instance(document, sentence_index, statistics)
             return
-        segments = self._segments([len(sentence) for sentence in document.sentences])
-        if len(segments) == 1:
-            yield self._coref_instance(
-                document, 0, len(document.sentences), document.clusters, statistics
-            )
-            return
-        statistics.counts["segmented_documents"] += 1
-        statistics.counts["segments"] += len(segments)
-        offsets = document.sentence_offsets() + [sum(map(len, document.sentences))]
-        segment_clusters = []
+        segments = document.segments(self._max_document_tokens)
+        if len(segments) > 1:
+            self._count_segmentation(document, segments, statistics)
         for first, stop in segments:
-            segment_clusters.append(
-                self._restrict_clusters(document.clusters, offsets[first], offsets[stop] - 1)
-                if document.clusters is not None
-                else None
-            )
-        if document.clusters is not None:
-            links_before = sum(len(cluster) - 1 for cluster in document.clusters)
-            links_after = sum(
-                len(cluster) - 1 for clusters in segment_clusters for cluster in clusters
-            )
-            mentions_after = sum(
-                len(cluster) for clusters in segment_clusters for cluster in clusters
-            )
-            statistics.counts["links"] += links_before
-            statistics.counts["links_lost"] += links_before - links_after
-            statistics.counts["mentions_lost"] += (
-                sum(len(cluster) for cluster in document.clusters) - mentions_after
-            )
-        for (first, stop), clusters in zip(segments, segment_clusters):
-            yield self._coref_instance(document, first, stop, clusters, statistics)
-
-    def _segments(self, sentence_lengths: List[int]) -> List[Tuple[int, int]]:
-        """[first, stop) sentence ranges of at most `max_document_tokens` tokens each."""
-        if self._max_document_tokens is None:
-            return [(0, len(sentence_lengths))]
-        segments = []
-        first = 0
-        num_tokens = 0
-        for index, length in enumerate(sentence_lengths):
-            if index > first and num_tokens + length > self._max_document_tokens:
-                segments.append((first, index))
-                first, num_tokens = index, 0
-            num_tokens += length
-        segments.append((first, len(sentence_lengths)))
-        return segments
+            yield self._coref_instance(document, first, stop, statistics)
 
     @staticmethod
-    def _restrict_clusters(clusters: List[Cluster], start: int, end: int) -> List[Cluster]:
-        """The parts of `clusters` inside tokens start..end (inclusive) that still link mentions."""
-        restricted = []
-        for cluster in clusters:
-            inside = [mention for mention in cluster if start <= mention[0] and mention[1] <= end]
-            if len(inside) > 1 or (len(inside) == 1 and len(cluster) == 1):
-                restricted.append(inside)
-        return restricted
-
-    def _metadata(
-        self,
-        document: GoldDocument,
-        sentence_index: Optional[int],
-        tokens: List[str],
-        token_offset: int,
-        sentence_lengths: List[int],
-        gold_mentions: List[Mention],
-        gold_relations: List[Relation],
-        gold_clusters: List[Cluster],
-    ) -> MetadataField:
-        metadata: Dict[str, Any] = {
-            "doc_key": document.doc_key,
-            "sentence_index": sentence_index,
-            "tokens": tokens,
-            "token_offset": token_offset,
-            "sentence_lengths": sentence_lengths,
-            "gold_mentions": gold_mentions,
-            "gold_relations": gold_relations,
-            "gold_clusters": gold_clusters,
-        }
-        return MetadataField(metadata)
+    def _count_segmentation(
+        document: GoldDocument, segments: List[Tuple[int, int]], statistics: _FileStatistics
+    ) -> None:
+        """Counts the coreference links and mentions that segmenting `document` loses."""
+        statistics.counts["segmented_documents"] += 1
+        statistics.counts["segments"] += len(segments)
+        if document.clusters is None:
+            return
+        offsets = document.sentence_offsets()
+        segment_clusters = [
+            cluster
+            for first, stop in segments
+            for cluster in document.restricted_clusters(offsets[first], offsets[stop] - 1)
+        ]
+        links_before = sum(len(cluster) - 1 for cluster in document.clusters)
+        links_after = sum(len(cluster) - 1 for cluster in segment_clusters)
+        statistics.counts["links"] += links_before
+        statistics.counts["links_lost"] += links_before - links_after
+        statistics.counts["mentions_lost"] += sum(map(len, document.clusters)) - sum(
+            map(len, segment_clusters)
+        )
 
     def _sentence_instance(
-        self, document: GoldDocument, sentence_index: int, statistics: _FileStatistics
+        self,
+        document: GoldDocument,
+        sentence_index: int,
+        statistics: Optional[_FileStatistics],
+        task: Optional[str] = None,
     ) -> Instance:
-        words = document.sentences[sentence_index]
-        token_offset = sum(len(sentence) for sentence in document.sentences[:sentence_index])
+        """
+        The instance of one sentence, with the gold label fields of the reader's task when
+        `statistics` is given (they are counted there), without them otherwise.
+        """
+        metadata = document.instance_metadata(sentence_index, sentence_index + 1, True)
+        words = metadata["tokens"]
         text_field = TextField(
             indexed_tokens(words, self._max_token_characters), self._token_indexers
         )
-        mentions = list(document.mentions[sentence_index]) if document.mentions is not None else []
-        relations = (
-            list(document.relations[sentence_index])
-            if document.relations is not None and self.task == "relation"
-            else []
-        )
-        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(self.task)}
-        if self.task in TAG_TASKS and document.mentions is not None:
-            local_mentions = [
-                (start - token_offset, end - token_offset, label) for start, end, label in mentions
-            ]
-            kept, dropped = flatten_spans(local_mentions)
-            statistics.counts["tag_spans"] += len(local_mentions)
+        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task or self.task)}
+        with_labels = statistics is not None
+        if with_labels and self.task in TAG_TASKS and document.mentions is not None:
+            kept, dropped = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
+            statistics.counts["tag_spans"] += len(kept) + len(dropped)
             statistics.counts["tag_spans_dropped"] += len(dropped)
             fields["tags"] = BioulTagsField(
                 spans_to_bioul_tags(len(words), kept), text_field, self._tag_namespace
             )
-        if self.task == "relation" and document.relations is not None:
+        if with_labels and self.task == "relation" and document.relations is not None:
             edges = [
-                (head_end - token_offset, tail_end - token_offset, label)
-                for _, head_end, _, tail_end, label in relations
+                (relation.head.end, relation.tail.end, relation.label)
+                for relation in to_instance(metadata["gold_relations"], metadata)
             ]
             statistics.counts["relations"] += len(edges)
             statistics.counts["relations_merged"] += len(edges) - len(set(edges))
             fields["relations"] = MultiLabelAdjacencyField(edges, text_field)
             # Fills the vocabulary of the arguments' entity types (relation heads embed them).
             fields["mention_types"] = MultiLabelField(
-                sorted({label for _, _, label in mentions}), label_namespace="mention_types"
+                sorted({mention.label for mention in metadata["gold_mentions"]}),
+                label_namespace="mention_types",
             )
-        fields["metadata"] = self._metadata(
-            document,
-            sentence_index,
-            list(words),
-            token_offset,
-            [len(words)],
-            mentions,
-            relations,
-            [],
-        )
+        fields["metadata"] = MetadataField(metadata)
         return Instance(fields)
 
     def _coref_instance(
@@ -549,20 +476,21 @@ class GoldDocumentReader(DatasetReader):
         document: GoldDocument,
         first_sentence: int,
         stop_sentence: int,
-        clusters: Optional[List[Cluster]],
-        statistics: _FileStatistics,
+        statistics: Optional[_FileStatistics],
+        task: Optional[str] = None,
     ) -> Instance:
+        """
+        The instance of sentences [first_sentence, stop_sentence) of a document, with the gold
+        span labels when `statistics` is given (non-candidate gold mentions are counted there),
+        without them otherwise.
+        """
+        metadata = document.instance_metadata(first_sentence, stop_sentence, False)
         sentences = document.sentences[first_sentence:stop_sentence]
-        token_offset = sum(len(sentence) for sentence in document.sentences[:first_sentence])
-        local_clusters = (
-            [
-                [(start - token_offset, end - token_offset) for start, end in cluster]
-                for cluster in clusters
+        local_clusters = None
+        if statistics is not None and document.clusters is not None:
+            local_clusters = [
+                to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]
             ]
-            if clusters is not None
-            else None
-        )
-        if local_clusters is not None:
             self._count_non_candidates(local_clusters, sentences, statistics)
         coref_instance = make_coref_instance(
             sentences,
@@ -574,40 +502,15 @@ class GoldDocumentReader(DatasetReader):
         text_field = coref_instance.fields["text"]
         # make_coref_instance rewrites the OntoNotes escapes "/." and "/?"; every task keeps the
         # tokens as written, so that all tasks see the same text.
-        words = [word for sentence in sentences for word in sentence]
-        text_field.tokens = indexed_tokens(words, self._max_token_characters)
-
-        if document.mentions is not None:
-            gold_mentions = [
-                mention
-                for sentence_mentions in document.mentions[first_sentence:stop_sentence]
-                for mention in sentence_mentions
-            ]
-        else:
-            gold_mentions = sorted(
-                {
-                    (start, end, COREF_MENTION_LABEL)
-                    for cluster in clusters or []
-                    for start, end in cluster
-                }
-            )
+        text_field.tokens = indexed_tokens(metadata["tokens"], self._max_token_characters)
         fields: Dict[str, Field] = {
             "tokens": text_field,
-            "task": MetadataField(self.task),
+            "task": MetadataField(task or self.task),
             "spans": coref_instance.fields["spans"],
         }
         if "span_labels" in coref_instance.fields:
             fields["span_labels"] = coref_instance.fields["span_labels"]
-        fields["metadata"] = self._metadata(
-            document,
-            None,
-            words,
-            token_offset,
-            [len(sentence) for sentence in sentences],
-            gold_mentions,
-            [],
-            [list(cluster) for cluster in clusters] if clusters is not None else [],
-        )
+        fields["metadata"] = MetadataField(metadata)
         return Instance(fields)
 
     def _count_non_candidates(
@@ -620,10 +523,29 @@ class GoldDocumentReader(DatasetReader):
             index for index, sentence in enumerate(sentences) for _ in range(len(sentence))
         ]
         for cluster in local_clusters:
-            for start, end in cluster:
+            for span in cluster:
                 statistics.counts["cluster_mentions"] += 1
                 if (
-                    end - start + 1 > self._max_span_width
-                    or sentence_of_token[start] != sentence_of_token[end]
+                    span.end - span.start + 1 > self._max_span_width
+                    or sentence_of_token[span.start] != sentence_of_token[span.end]
                 ):
                     statistics.counts["cluster_mentions_not_candidates"] += 1
+
+
+def task_readers(dataset_reader: DatasetReader) -> Dict[str, GoldDocumentReader]:
+    """
+    {task: reader} of the HMTL readers in an archive's dataset reader: the readers of a
+    "multitask" reader, or the reader itself. Raises `ConfigurationError` when there is none.
+    """
+    if isinstance(dataset_reader, MultiTaskDatasetReader):
+        # The multitask reader wraps each reader in a shim that keeps it as `inner`.
+        readers = [shim.inner for shim in dataset_reader.readers.values()]
+    else:
+        readers = [dataset_reader]
+    found = {reader.task: reader for reader in readers if isinstance(reader, GoldDocumentReader)}
+    if not found:
+        raise ConfigurationError(
+            "The archive's dataset reader is not an hmtl reader ('hmtl_ontonotes', "
+            f"'hmtl_ace05') or a multitask reader of them; it is {type(dataset_reader).__name__}."
+        )
+    return found

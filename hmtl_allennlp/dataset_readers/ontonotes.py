@@ -8,14 +8,12 @@ from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.token_indexers import TokenIndexer
 from allennlp_models.common.ontonotes import Ontonotes, OntonotesSentence
 
+from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, Span
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.document_reader import (
     MAX_TOKEN_CHARACTERS,
-    Cluster,
     DocumentText,
-    GoldDocument,
     GoldDocumentReader,
-    Mention,
 )
 
 logger = logging.getLogger(__name__)
@@ -260,7 +258,7 @@ class OntonotesReader(GoldDocumentReader):
             for cluster_id, (start, end) in sorted(
                 sentence.coref_spans, key=lambda item: (item[1], item[0])
             ):
-                cluster_mentions[cluster_id].append((start + token_offset, end + token_offset))
+                cluster_mentions[cluster_id].append(Span(start + token_offset, end + token_offset))
             token_offset += len(rows)
         clusters = [cluster_mentions[cluster_id] for cluster_id in sorted(cluster_mentions)]
         if self.task == "ner":
@@ -345,12 +343,12 @@ class OntonotesReader(GoldDocumentReader):
                         f"column: {cell!r} closes a span that is not open."
                     )
                 label, start, _ = open_spans.pop()
-                spans.append((start + token_offset, row_index + token_offset, label))
+                spans.append(Mention(start + token_offset, row_index + token_offset, label))
         if open_spans:
             label, _, line_number = open_spans[-1]
             raise DataFormatError(
                 f"{path}, line {line_number}: unbalanced brackets in the named-entity column: "
                 f"the {label!r} span is opened and not closed within its sentence."
             )
-        spans.sort(key=lambda span: (span[0], -span[1]))
+        spans.sort(key=lambda span: (span.start, -span.end))
         return spans

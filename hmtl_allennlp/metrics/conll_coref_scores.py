@@ -37,11 +37,10 @@ from allennlp.training.metrics.metric import Metric
 from allennlp_models.coref.metrics.conll_coref_scores import Scorer
 from scipy.optimize import linear_sum_assignment
 
+from hmtl_allennlp.common.documents import Span, as_span
 from hmtl_allennlp.metrics.util import check_same_length, f1_score, sum_over_workers
 
-# (start, end), inclusive token offsets.
-Mention = Tuple[int, int]
-Cluster = Sequence[Mention]
+Cluster = Sequence[Span]
 # (recall numerator, recall denominator, precision numerator, precision denominator), the
 # quadruple the reference scorer sums over documents.
 CorefCounts = Tuple[float, float, float, float]
@@ -49,18 +48,18 @@ CorefCounts = Tuple[float, float, float, float]
 _COREF_METRICS = ("muc", "b3", "ceafe")
 
 
-def deduplicated_clusters(clusters: Sequence[Cluster]) -> List[Tuple[Mention, ...]]:
+def deduplicated_clusters(clusters: Sequence[Cluster]) -> List[Tuple[Span, ...]]:
     """
     The clusters with every repeated mention removed but its first occurrence, and without
     the clusters left empty, as the reference scorer cleans a response. Mentions become
-    hashable `(start, end)` tuples of ints.
+    `Span`s of ints (metadata that went through JSON has lists).
     """
     seen = set()
     cleaned = []
     for cluster in clusters:
         kept = []
-        for start, end in cluster:
-            mention = (int(start), int(end))
+        for span in cluster:
+            mention = as_span(span)
             if mention not in seen:
                 seen.add(mention)
                 kept.append(mention)
@@ -159,18 +158,17 @@ class CorefScores(Metric):
         self,
         predicted_clusters: Sequence[Sequence[Cluster]],
         gold_clusters: Sequence[Sequence[Cluster]],
-        predicted_mentions: Optional[Sequence[Sequence[Mention]]] = None,
+        predicted_mentions: Optional[Sequence[Sequence[Span]]] = None,
     ) -> None:
         """
         # Parameters
 
-        predicted_clusters : `Sequence[Sequence[Sequence[Tuple[int, int]]]]`
-            For each document of the batch, its predicted (response) clusters of inclusive
-            (start, end) mentions.
-        gold_clusters : `Sequence[Sequence[Sequence[Tuple[int, int]]]]`
+        predicted_clusters : `Sequence[Sequence[Sequence[Span]]]`
+            For each document of the batch, its predicted (response) clusters of mention spans.
+        gold_clusters : `Sequence[Sequence[Sequence[Span]]]`
             For each document of the batch, its gold (key) clusters, singletons included, in
             the same offsets.
-        predicted_mentions : `Sequence[Sequence[Tuple[int, int]]]`, optional (default = `None`)
+        predicted_mentions : `Sequence[Sequence[Span]]`, optional (default = `None`)
             For each document of the batch, the mentions the model considered (e.g. the spans
             kept by its mention pruning), for the mention recall. When not given, the mentions
             of the predicted clusters are used.
@@ -193,7 +191,7 @@ class CorefScores(Metric):
                 accumulated = self._coref_counts[metric]
                 for position, count in enumerate(counts_of_document):
                     accumulated[position] += count
-            candidate_mentions = {(int(start), int(end)) for start, end in mentions}
+            candidate_mentions = {as_span(mention) for mention in mentions}
             gold_mentions = [mention for cluster in key for mention in cluster]
             self._gold_mentions_found += sum(
                 mention in candidate_mentions for mention in gold_mentions

@@ -1,71 +1,27 @@
-from typing import Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Hashable, Iterable, List, Sequence
 
 from allennlp.training.metrics.metric import Metric
 
+from hmtl_allennlp.common.documents import Relation, as_relation
 from hmtl_allennlp.metrics.util import check_same_length, precision_recall_f1, sum_over_workers
 
-# (head_start, head_end, tail_start, tail_end, label), as the readers' `gold_relations`.
-Relation = Tuple[int, int, int, int, str]
-# (head_start, head_end, head_type, tail_start, tail_end, tail_type, label); a type is None
-# where it is unknown (see `typed_gold_relations`).
-TypedRelation = Tuple[int, int, Optional[str], int, int, Optional[str], str]
+
+def _strict_key(relation: Relation) -> Hashable:
+    return relation.head, relation.tail, relation.label
 
 
-def typed_gold_relations(
-    gold_relations: Iterable[Relation], gold_mentions: Iterable[Tuple[int, int, str]]
-) -> List[TypedRelation]:
-    """
-    Gives each gold relation the entity types of its two arguments, taken from the gold
-    mentions with the same (start, end) span, so that gold relations can be scored in the
-    `strict` setting of `RelationF1`.
-
-    An argument span that several gold mentions type differently gets the type listed FIRST
-    in `gold_mentions` (the order of the file), so that one relation stays one relation; an
-    argument span that no gold mention covers gets the type `None`, which no prediction
-    carries, so such a relation can only be found in the `boundaries` and `hmtl` settings.
-
-    # Parameters
-
-    gold_relations : `Iterable[Tuple[int, int, int, int, str]]`
-        (head_start, head_end, tail_start, tail_end, label) relations.
-    gold_mentions : `Iterable[Tuple[int, int, str]]`
-        (start, end, entity_type) mentions, in the same offsets.
-
-    # Returns
-
-    `List[Tuple[int, int, Optional[str], int, int, Optional[str], str]]`
-        (head_start, head_end, head_type, tail_start, tail_end, tail_type, label) relations,
-        in the order of `gold_relations`.
-    """
-    type_of_span: Dict[Tuple[int, int], str] = {}
-    for start, end, entity_type in gold_mentions:
-        type_of_span.setdefault((int(start), int(end)), str(entity_type))
-    typed = []
-    for head_start, head_end, tail_start, tail_end, label in gold_relations:
-        head = (int(head_start), int(head_end))
-        tail = (int(tail_start), int(tail_end))
-        typed.append((*head, type_of_span.get(head), *tail, type_of_span.get(tail), str(label)))
-    return typed
+def _boundaries_key(relation: Relation) -> Hashable:
+    return relation.head.span, relation.tail.span, relation.label
 
 
-def _strict_key(relation: TypedRelation) -> Hashable:
-    return relation
-
-
-def _boundaries_key(relation: TypedRelation) -> Hashable:
-    head_start, head_end, _, tail_start, tail_end, _, label = relation
-    return head_start, head_end, tail_start, tail_end, label
-
-
-def _hmtl_key(relation: TypedRelation) -> Hashable:
+def _hmtl_key(relation: Relation) -> Hashable:
     # The original HMTL scored its multi-head selection matrix, which only knows the last
     # token of each argument.
-    _, head_end, _, _, tail_end, _, label = relation
-    return head_end, tail_end, label
+    return relation.head.end, relation.tail.end, relation.label
 
 
 # What has to be right for a predicted relation to count, per setting.
-_MATCHING_KEYS: Dict[str, Callable[[TypedRelation], Hashable]] = {
+_MATCHING_KEYS: Dict[str, Callable[[Relation], Hashable]] = {
     "strict": _strict_key,
     "boundaries": _boundaries_key,
     "hmtl": _hmtl_key,
@@ -99,24 +55,25 @@ class RelationF1(Metric):
 
     def __call__(  # type: ignore[override]
         self,
-        predicted_relations: Sequence[Iterable[TypedRelation]],
-        gold_relations: Sequence[Iterable[TypedRelation]],
+        predicted_relations: Sequence[Iterable[Relation]],
+        gold_relations: Sequence[Iterable[Relation]],
     ) -> None:
         """
         # Parameters
 
-        predicted_relations : `Sequence[Iterable[TypedRelation]]`
-            For each instance of the batch, its predicted (head_start, head_end, head_type,
-            tail_start, tail_end, tail_type, label) relations, the types being those of the
-            predicted argument mentions.
-        gold_relations : `Sequence[Iterable[TypedRelation]]`
-            For each instance of the batch, its gold relations in the same form (see
-            `typed_gold_relations`).
+        predicted_relations : `Sequence[Iterable[Relation]]`
+            For each instance of the batch, its predicted relations, their arguments typed as
+            the predicted mentions they are (scores are not looked at).
+        gold_relations : `Sequence[Iterable[Relation]]`
+            For each instance of the batch, its gold relations in the same offsets, their
+            arguments typed as the gold mentions (a type is `None` where it is unknown: such a
+            relation can only be found in the `boundaries` and `hmtl` settings).
         """
         check_same_length(predicted_relations, gold_relations, "relation")
         for instance_predicted, instance_gold in zip(predicted_relations, gold_relations):
-            predicted = [_normalised(relation) for relation in instance_predicted]
-            gold = [_normalised(relation) for relation in instance_gold]
+            # Metadata that went through JSON has lists.
+            predicted = [as_relation(relation) for relation in instance_predicted]
+            gold = [as_relation(relation) for relation in instance_gold]
             for setting, matching_key in _MATCHING_KEYS.items():
                 predicted_keys = {matching_key(relation) for relation in predicted}
                 gold_keys = {matching_key(relation) for relation in gold}
@@ -146,17 +103,3 @@ class RelationF1(Metric):
 
     def reset(self) -> None:
         self._counts = {setting: [0, 0, 0] for setting in _MATCHING_KEYS}
-
-
-def _normalised(relation: TypedRelation) -> TypedRelation:
-    # Metadata read from JSON gives lists; hashable tuples of plain types make them comparable.
-    head_start, head_end, head_type, tail_start, tail_end, tail_type, label = relation
-    return (
-        int(head_start),
-        int(head_end),
-        None if head_type is None else str(head_type),
-        int(tail_start),
-        int(tail_end),
-        None if tail_type is None else str(tail_type),
-        str(label),
-    )

@@ -1,17 +1,15 @@
 from collections import Counter
-from typing import Dict, Iterable, Sequence, Set, Tuple
+from typing import Dict, Iterable, Sequence, Set
 
 from allennlp.training.metrics.metric import Metric
 
+from hmtl_allennlp.common.documents import Mention, as_mention
 from hmtl_allennlp.metrics.util import (
     check_same_length,
     precision_recall_f1,
     sum_over_workers,
     union_over_workers,
 )
-
-# (start, end, label), inclusive token offsets.
-LabelledSpan = Tuple[int, int, str]
 
 
 @Metric.register("labelled_span_f1")
@@ -41,25 +39,25 @@ class SpanF1(Metric):
 
     def __call__(  # type: ignore[override]
         self,
-        predicted_spans: Sequence[Iterable[LabelledSpan]],
-        gold_spans: Sequence[Iterable[LabelledSpan]],
+        predicted_spans: Sequence[Iterable[Mention]],
+        gold_spans: Sequence[Iterable[Mention]],
     ) -> None:
         """
         # Parameters
 
-        predicted_spans : `Sequence[Iterable[Tuple[int, int, str]]]`
-            For each instance of the batch, its predicted (start, end, label) spans.
-        gold_spans : `Sequence[Iterable[Tuple[int, int, str]]]`
-            For each instance of the batch, its gold (start, end, label) spans, in the same
-            offsets as the predictions.
+        predicted_spans : `Sequence[Iterable[Mention]]`
+            For each instance of the batch, its predicted labelled spans.
+        gold_spans : `Sequence[Iterable[Mention]]`
+            For each instance of the batch, its gold labelled spans, in the same offsets as the
+            predictions.
         """
         check_same_length(predicted_spans, gold_spans, "span")
         for instance_predicted, instance_gold in zip(predicted_spans, gold_spans):
             predicted = _as_span_set(instance_predicted)
             gold = _as_span_set(instance_gold)
-            self._true_positives.update(label for _, _, label in predicted & gold)
-            self._false_positives.update(label for _, _, label in predicted - gold)
-            self._false_negatives.update(label for _, _, label in gold - predicted)
+            self._true_positives.update(span.label for span in predicted & gold)
+            self._false_positives.update(span.label for span in predicted - gold)
+            self._false_negatives.update(span.label for span in gold - predicted)
 
     def get_metric(self, reset: bool = False) -> Dict[str, float]:
         """
@@ -108,6 +106,6 @@ class SpanF1(Metric):
         self._false_negatives = Counter()
 
 
-def _as_span_set(spans: Iterable[LabelledSpan]) -> Set[LabelledSpan]:
+def _as_span_set(spans: Iterable[Mention]) -> Set[Mention]:
     # Metadata read from JSON gives lists; hashable tuples of plain types make them comparable.
-    return {(int(start), int(end), str(label)) for start, end, label in spans}
+    return {as_mention(span) for span in spans}

@@ -14,7 +14,9 @@ from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
 
 from hmtl_allennlp.common.errors import NonFiniteLossError
 
-PREDICT_ALL_TASKS = "all"
+# The task of the prediction instances of sentences: they run every sentence-level head (all
+# but those whose head is `document_level`, coreference) at once, each as its own task would.
+SENTENCE_LEVELS_TASK = "sentence_levels"
 
 
 class Level(FromParams):
@@ -65,7 +67,9 @@ class HierarchicalMultiTaskModel(Model):
 
     Batches are homogeneous in task. A batch of task t runs the embedder and the levels from the
     root down to t only, so the loss of t trains t's level and every level below it. A batch of
-    task "all" (prediction on raw input) runs every level once and every head, without loss.
+    task "sentence_levels" (the predictor's sentences) runs the heads of every level that is not
+    document-level (coreference is) and the levels under them, each head as a batch of its own
+    task would, without loss.
 
     A level of the configuration (the key is the task; its encoder's input is the embeddings,
     here 114-d, plus the parent's 128-d output):
@@ -180,6 +184,14 @@ class HierarchicalMultiTaskModel(Model):
         """The tasks (level names) of this model, lower levels first."""
         return list(self._level_order)
 
+    def sentence_level_tasks(self) -> List[str]:
+        """The tasks whose instances are sentences (those whose head is not `document_level`)."""
+        return [
+            name
+            for name in self._level_order
+            if not getattr(self._heads[name], "document_level", False)
+        ]
+
     def levels_under(self, task: str) -> List[str]:
         """The levels that a batch of `task` runs and trains: from the root down to its own."""
         return list(self._chains[task])
@@ -249,7 +261,8 @@ class HierarchicalMultiTaskModel(Model):
         tokens : `TextFieldTensors`
             The instances' tokens (sentences, or documents for coreference and prediction).
         task : `List[str]`
-            The task of each instance; all the same within a batch. "all" runs every level.
+            The task of each instance; all the same within a batch. "sentence_levels" runs the
+            heads of every sentence-level task.
         metadata : `List[Dict[str, Any]]`
             Per instance, as the readers make it (offsets and document-level gold annotations).
         **task_fields : `Any`
@@ -258,8 +271,8 @@ class HierarchicalMultiTaskModel(Model):
 
         # Returns
 
-        The outputs of the task's head (of every head for "all"), and `loss` when gold fields
-        were given (the head's loss times the level's `loss_weight`).
+        The outputs of the task's head (of every sentence-level head for "sentence_levels"), and
+        `loss` when gold fields were given (the head's loss times the level's `loss_weight`).
         """
         batch_task = task[0]
         if any(instance_task != batch_task for instance_task in task):
@@ -267,16 +280,20 @@ class HierarchicalMultiTaskModel(Model):
                 f"A batch mixes tasks {sorted(set(task))}; the hmtl model needs batches of one "
                 "task (use a homogeneous scheduler in the multi-task data loader)."
             )
-        if batch_task == PREDICT_ALL_TASKS:
-            levels_to_run = self._level_order
-            heads_to_run = self._level_order
+        if batch_task == SENTENCE_LEVELS_TASK:
+            heads_to_run = self.sentence_level_tasks()
+            levels_to_run = [
+                name
+                for name in self._level_order
+                if any(name in self._chains[head] for head in heads_to_run)
+            ]
         elif batch_task in self._chains:
             levels_to_run = self._chains[batch_task]
             heads_to_run = [batch_task]
         else:
             raise ValueError(
                 f"A batch of task '{batch_task}', but this model has levels for "
-                f"{', '.join(self._level_order)} (and '{PREDICT_ALL_TASKS}' for prediction)."
+                f"{', '.join(self._level_order)} (and '{SENTENCE_LEVELS_TASK}' for prediction)."
             )
 
         # Shape: (batch_size, num_tokens, embedding_dim)
@@ -370,7 +387,8 @@ class HierarchicalMultiTaskModel(Model):
         }
         mention_level = self._mention_levels[name]
         if mention_level is not None:
-            # When the mention level's head already ran (task "all"), reuse its decoding.
+            # When the mention level's head already ran (task "sentence_levels"), reuse its
+            # decoding.
             spans_key = f"{mention_level}_spans"
             available["predicted_mentions"] = (
                 outputs_so_far[spans_key]

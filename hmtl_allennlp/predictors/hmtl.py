@@ -3,36 +3,48 @@ import logging
 import re
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from allennlp.common import plugins
 from allennlp.common.checks import ConfigurationError
-from allennlp.common.util import JsonDict, sanitize
+from allennlp.common.util import JsonDict
 from allennlp.data import DatasetReader, Instance
-from allennlp.data.dataset_readers import MultiTaskDatasetReader
-from allennlp.data.fields import MetadataField, TextField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
-from allennlp_models.coref.util import make_coref_instance
 from hmtl_allennlp_compat import blank_english_pipeline
 
 from hmtl_allennlp.commands.archive import load_model_archive
+from hmtl_allennlp.common.documents import (
+    Cluster,
+    GoldDocument,
+    Mention,
+    Relation,
+    Span,
+    to_document,
+)
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
-from hmtl_allennlp.dataset_readers.document_reader import (
-    GoldDocument,
-    GoldDocumentReader,
-    indexed_tokens,
-)
-from hmtl_allennlp.models.hmtl import PREDICT_ALL_TASKS
+from hmtl_allennlp.dataset_readers.document_reader import SENTENCE_TASKS, task_readers
+from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
 
 logger = logging.getLogger(__name__)
 
-# (start, end) of a token in the raw input text, end exclusive.
-CharacterSpan = Tuple[int, int]
+
+class CharacterSpan(NamedTuple):
+    """Where a token is in the raw input text, `end` exclusive."""
+
+    start: int
+    end: int
+
 
 # The model outputs the predictor reads, and the output key of each.
 _TAGGER_OUTPUTS = {"ner_spans": "ner", "emd_spans": "mentions"}
+# The sentences of a document are predicted this many at a time (the training batch size of
+# the tagging levels), a document's sentences never batched with another's, so that the batch
+# size of `allennlp predict` changes nothing.
+SENTENCES_PER_BATCH = 32
+# The default of `max_document_tokens` when the archive's coreference reader has none.
+MAX_DOCUMENT_TOKENS = 4000
 # A lone surrogate code point: JSON can escape one ("\ud800"), and spaCy cannot encode it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # What some editors write at the start of a UTF-8 file (the readers skip it too).
@@ -58,7 +70,7 @@ class InputLine(dict):
 class _InputDocument:
     """
     One input document, read and checked, with its token offsets in the raw text if any, and
-    the pieces the model sees as sentences (its sentences, the longer ones split).
+    the document the model sees (`model_view`: its sentences, the longer ones split).
     """
 
     gold: GoldDocument
@@ -67,11 +79,11 @@ class _InputDocument:
     text: Optional[str] = None
     character_offsets: Optional[List[CharacterSpan]] = None
     tokens: List[str] = field(init=False)
-    pieces: List[List[str]] = field(init=False)
+    model_view: GoldDocument = field(init=False)
 
     def __post_init__(self) -> None:
         self.tokens = [token for sentence in self.gold.sentences for token in sentence]
-        self.pieces = self.gold.sentences
+        self.model_view = self.gold
 
     def where(self) -> str:
         return _location(self.line_number, self.doc_key)
@@ -82,8 +94,13 @@ class HmtlPredictor(Predictor):
     """
     Predicts every task of a hierarchical multi-task model ("hmtl") for whole documents: named
     entities, entity mentions, relations between mentions and coreference clusters, as far as
-    the archive has a level for them. Each document becomes one instance of task "all" (the
-    model runs every level once), or several when it is longer than `max_document_tokens`.
+    the archive has a level for them. Each level runs as it was trained and as `allennlp
+    evaluate` scores it, on instances that the archive's readers make
+    (`GoldDocumentReader.prediction_instances`): the sentence-level tasks (NER, EMD, relations)
+    on each sentence, all at once (task "sentence_levels"), and coreference on the whole
+    document, or on its segments when it is longer than `max_document_tokens`. So the
+    predictions of a document scored against its gold annotations give the F1 that `allennlp
+    evaluate` reports for it.
 
     # Input
 
@@ -125,7 +142,8 @@ class HmtlPredictor(Predictor):
     - `clusters` : `List[List[{"start", "end", "text"[, "char_start", "char_end"]}]]`,
       coreference clusters (models with a "coref" level);
     - `segments` : `List[[int, int]]`, only for documents longer than `max_document_tokens`:
-      the (first, last) tokens of the parts predicted separately (clusters never cross them);
+      the (first, last) tokens of the parts whose coreference was predicted separately
+      (clusters never cross them);
     - `error` : `str`, instead of the predictions when the input could not be read or the
       prediction failed (with `line` and `doc_key` when known).
 
@@ -139,21 +157,23 @@ class HmtlPredictor(Predictor):
         The archive's dataset reader (a "multitask" reader of "hmtl_*" readers, or one of
         them): its token indexers index the text, and its coreference reader's
         `max_span_width` bounds the candidate spans.
-    max_document_tokens : `int`, optional (default = `4000`)
-        A document longer than this is split, at sentence boundaries, into parts of at most
-        this many tokens (a longer sentence makes a part of its own), which are predicted
-        independently; their results are put together in document offsets. Time and memory
-        of every level grow linearly with the length of a part (the coreference level's
-        dominate: about `spans_per_word x max_antecedents` span pairs per token), so this
-        bounds the memory of one document; a batch of `allennlp predict --batch-size N` runs
-        at most N parts at once.
+    max_document_tokens : `int`, optional (default = `None`)
+        The coreference level reads a document longer than this as segments of at most this
+        many tokens, cut at sentence boundaries (a longer sentence makes a segment of its
+        own), as its reader does with its own `max_document_tokens`; their clusters are put
+        together in document offsets. `None`: the archive's coreference reader's
+        `max_document_tokens`, or 4,000 when it has none. The coreference level's time and
+        memory grow with the length of a segment (about `spans_per_word x max_antecedents`
+        span pairs per token), so this bounds the memory of one document; a batch of
+        `allennlp predict --batch-size N` runs at most N segments at once. Sentences are
+        predicted 32 at a time.
     max_sentence_tokens : `int`, optional (default = `256`)
         A sentence longer than this (text without sentence punctuation, say) is predicted as
         pieces of at most this many tokens, of equal lengths, which the model takes as
-        sentences: relations and coreference mentions do not cross them (the output's
-        `sentences` stay as read). This bounds the cost of the levels that work per sentence
-        (relation candidate pairs, coreference candidate spans), and makes a part of a long
-        document at most `max(max_document_tokens, max_sentence_tokens)` tokens.
+        sentences: mentions, relations and coreference mentions do not cross them (the
+        output's `sentences` stay as read). This bounds the cost of the levels that work per
+        sentence (relation candidate pairs, coreference candidate spans), and makes a segment
+        of a long document at most `max(max_document_tokens, max_sentence_tokens)` tokens.
     strict : `bool`, optional (default = `False`)
         When `False`, an input that cannot be read (not UTF-8, not JSON, not an object, none
         of the accepted keys, empty text, malformed sentences or annotations) or whose
@@ -173,7 +193,7 @@ class HmtlPredictor(Predictor):
         self,
         model: Model,
         dataset_reader: DatasetReader,
-        max_document_tokens: int = 4000,
+        max_document_tokens: Optional[int] = None,
         max_sentence_tokens: int = 256,
         strict: bool = False,
     ) -> None:
@@ -182,6 +202,8 @@ class HmtlPredictor(Predictor):
             ("max_document_tokens", max_document_tokens),
             ("max_sentence_tokens", max_sentence_tokens),
         ):
+            if value is None and name == "max_document_tokens":
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(
                     f"The hmtl predictor's {name} must be an integer of at least 1, got "
@@ -191,14 +213,34 @@ class HmtlPredictor(Predictor):
             raise ConfigurationError(
                 f"The hmtl predictor's strict must be true or false, got {strict!r}."
             )
-        self._max_document_tokens = max_document_tokens
         self._max_sentence_tokens = max_sentence_tokens
         self._strict = strict
-        readers = _document_readers(dataset_reader)
-        self._token_indexers = readers[0].token_indexers
-        self._max_token_characters = readers[0].max_token_characters
-        coref_readers = [reader for reader in readers if reader.task == "coref"]
-        self._max_span_width = coref_readers[0].max_span_width if coref_readers else None
+        try:
+            readers = task_readers(dataset_reader)
+        except ConfigurationError as error:
+            raise DataFormatError(f"The hmtl predictor: {error}") from None
+        tasks = getattr(model, "tasks", [])
+        # The readers that make the instances of each kind, as they made them in training.
+        self._sentence_reader = next(
+            (reader for task, reader in readers.items() if task in SENTENCE_TASKS), None
+        )
+        sentence_tasks = [task for task in tasks if task in SENTENCE_TASKS]
+        if sentence_tasks and self._sentence_reader is None:
+            raise ConfigurationError(
+                f"The archive's model has the sentence-level tasks {sentence_tasks}, but its "
+                "dataset reader has no reader of sentences to predict them with."
+            )
+        if not sentence_tasks:
+            self._sentence_reader = None
+        self._coref_reader = readers.get("coref") if "coref" in tasks else None
+        if "coref" in tasks and self._coref_reader is None:
+            raise ConfigurationError(
+                "The archive's model has a coref level, but its dataset reader has no coref "
+                "reader to predict it with."
+            )
+        self._max_document_tokens = max_document_tokens or (
+            getattr(self._coref_reader, "max_document_tokens", None) or MAX_DOCUMENT_TOKENS
+        )
         self._spacy = None
         self._lines_read = 0
 
@@ -308,12 +350,14 @@ class HmtlPredictor(Predictor):
             return []
         documents: List[Optional[_InputDocument]] = []
         outputs: List[JsonDict] = []
-        # (document index, instance) of every part to predict.
-        parts: List[Tuple[int, Instance]] = []
+        # Batches of (document index, instance): a document's sentences, or the coreference
+        # segments of several documents.
+        batches: List[List[Tuple[int, Instance]]] = []
+        segments: List[Tuple[int, Instance]] = []
         for document_index, json_dict in enumerate(inputs):
             try:
                 document = self._read_document(json_dict, document_index, len(inputs))
-                instances = self._document_instances(document)
+                sentences, document_segments = self._document_instances(document)
             except Exception as error:  # noqa: BLE001 - an error output for this input only
                 message = _reading_error_message(json_dict, document_index, len(inputs), error)
                 if self._strict:
@@ -325,13 +369,23 @@ class HmtlPredictor(Predictor):
                 continue
             documents.append(document)
             outputs.append(self._document_output(document))
-            parts.extend((document_index, instance) for instance in instances)
+            batches.extend(
+                [
+                    (document_index, sentence)
+                    for sentence in sentences[start : start + SENTENCES_PER_BATCH]
+                ]
+                for start in range(0, len(sentences), SENTENCES_PER_BATCH)
+            )
+            segments.extend((document_index, segment) for segment in document_segments)
+        batches.extend(
+            segments[start : start + len(inputs)] for start in range(0, len(segments), len(inputs))
+        )
 
         predictions: Dict[int, List[Tuple[Instance, JsonDict]]] = {}
         failures: Dict[int, str] = {}
-        for start in range(0, len(parts), len(inputs)):
-            batch = parts[start : start + len(inputs)]
-            for (document_index, instance), prediction in zip(batch, self._predict_parts(batch)):
+        for batch in batches:
+            predicted = self._predict_instances([instance for _, instance in batch])
+            for (document_index, instance), prediction in zip(batch, predicted):
                 if not isinstance(prediction, Exception):
                     predictions.setdefault(document_index, []).append((instance, prediction))
                     continue
@@ -352,41 +406,54 @@ class HmtlPredictor(Predictor):
                     inputs[document_index], failures[document_index]
                 )
                 continue
-            self._add_predictions(outputs[document_index], document, predictions[document_index])
+            self._add_predictions(
+                outputs[document_index], document, predictions.get(document_index, [])
+            )
         return outputs
 
-    def _predict_parts(self, batch: List[Tuple[int, Instance]]) -> List[Any]:
-        """The model outputs of a batch of parts; an exception instead for a part that fails."""
-        instances = [instance for _, instance in batch]
+    def _predict_instances(self, instances: List[Instance]) -> List[Any]:
+        """
+        The model outputs of a batch of instances of one task; an exception instead for an
+        instance that fails (the batch is run again one instance at a time when it fails).
+        """
         try:
-            return sanitize(self._model.forward_on_instances(instances))
+            return self._model.forward_on_instances(instances)
         except Exception as batch_error:  # noqa: BLE001 - reported per document by the caller
             if len(instances) == 1:
                 return [batch_error]
             logger.warning(
-                "A batch of %d documents or parts failed (%s); predicting them one at a time.",
+                "A batch of %d instances failed (%s); predicting them one at a time.",
                 len(instances),
                 batch_error,
             )
         results: List[Any] = []
-        for part in batch:
-            results.extend(self._predict_parts([part]))
+        for instance in instances:
+            results.extend(self._predict_instances([instance]))
         return results
 
+    def json_to_instances(self, json_dict: JsonDict) -> List[Instance]:
+        """
+        The instances the model predicts a document from: its sentences (task
+        "sentence_levels"), then its coreference segments (task "coref"), as the archive's
+        readers make them. Raises `DataFormatError` on input that cannot be read.
+        """
+        sentences, segments = self._document_instances(self._read_document(json_dict))
+        return sentences + segments
+
     def _json_to_instance(self, json_dict: JsonDict) -> Instance:
-        """
-        The instance of a whole document, however long (`max_document_tokens` does not apply).
-        Raises `DataFormatError` on input that cannot be read.
-        """
-        document = self._read_document(json_dict)
-        return self._instance(document, 0, len(document.pieces))
+        """Not one instance: a document is predicted from several (see `json_to_instances`)."""
+        raise NotImplementedError(
+            "The hmtl predictor predicts a document from several instances (its sentences and "
+            "its coreference segments): use json_to_instances, predict_json or "
+            "predict_batch_json."
+        )
 
     # Reading inputs.
 
     def _read_document(
         self, json_dict: JsonDict, index: int = 0, batch_size: int = 1
     ) -> _InputDocument:
-        """The document of an input, checked, with its pieces; `DataFormatError` if malformed."""
+        """The document of an input, checked, with its model view (`DataFormatError` if not)."""
         line_number = getattr(json_dict, "line_number", None)
         if getattr(json_dict, "error", None) is not None:
             raise DataFormatError(json_dict.error)
@@ -396,11 +463,7 @@ class HmtlPredictor(Predictor):
                 f"{_json_type(json_dict)}."
             )
         document = self._parse_input(json_dict, line_number)
-        document.pieces = [
-            piece
-            for sentence in document.gold.sentences
-            for piece in _split_evenly(sentence, self._max_sentence_tokens)
-        ]
+        document.model_view = document.gold.split_sentences(self._max_sentence_tokens)
         return document
 
     def _parse_input(self, json_dict: JsonDict, line_number: Optional[int]) -> _InputDocument:
@@ -439,8 +502,10 @@ class HmtlPredictor(Predictor):
         for sentence in self._spacy(_LONE_SURROGATE.sub("\ufffd", text)).sents:
             tokens = [token for token in sentence if not token.is_space]
             if tokens:
-                token_offsets = [(token.idx, token.idx + len(token.text)) for token in tokens]
-                sentences.append([text[start:end] for start, end in token_offsets])
+                token_offsets = [
+                    CharacterSpan(token.idx, token.idx + len(token.text)) for token in tokens
+                ]
+                sentences.append([text[span.start : span.end] for span in token_offsets])
                 offsets.extend(token_offsets)
         if not sentences:
             raise DataFormatError(f"{where}: 'text' is empty (no token in it).")
@@ -448,59 +513,21 @@ class HmtlPredictor(Predictor):
 
     # Instances.
 
-    def _document_instances(self, document: _InputDocument) -> List[Instance]:
-        """The instances of a document: one, or one per part if it is too long."""
-        parts = []
-        first = 0
-        num_tokens = 0
-        pieces = document.pieces
-        for index, piece in enumerate(pieces):
-            if index > first and num_tokens + len(piece) > self._max_document_tokens:
-                parts.append((first, index))
-                first, num_tokens = index, 0
-            num_tokens += len(piece)
-        parts.append((first, len(pieces)))
-        return [self._instance(document, first, stop) for first, stop in parts]
-
-    def _instance(self, document: _InputDocument, first: int, stop: int) -> Instance:
-        """The instance of task "all" of pieces `first` to `stop` (exclusive)."""
-        gold = document.gold
-        sentences = document.pieces[first:stop]
-        token_offset = sum(len(piece) for piece in document.pieces[:first])
-        words = [word for sentence in sentences for word in sentence]
-        token_stop = token_offset + len(words)
-
-        def inside(*offsets: int) -> bool:
-            return all(token_offset <= offset < token_stop for offset in offsets)
-
-        fields = {
-            "tokens": TextField(
-                indexed_tokens(words, self._max_token_characters), self._token_indexers
-            ),
-            "task": MetadataField(PREDICT_ALL_TASKS),
-            "metadata": MetadataField(
-                {
-                    "doc_key": document.doc_key,
-                    "sentence_index": None,
-                    "tokens": words,
-                    "token_offset": token_offset,
-                    "sentence_lengths": [len(sentence) for sentence in sentences],
-                    "gold_mentions": [
-                        mention for mention in _flat(gold.mentions) if inside(*mention[:2])
-                    ],
-                    "gold_relations": [
-                        relation for relation in _flat(gold.relations) if inside(*relation[:4])
-                    ],
-                    "gold_clusters": [list(cluster) for cluster in gold.clusters or []],
-                }
-            ),
-        }
-        if self._max_span_width is not None:
-            # The coreference level's candidate spans, made as its reader makes them.
-            fields["spans"] = make_coref_instance(
-                sentences, self._token_indexers, self._max_span_width
-            ).fields["spans"]
-        return Instance(fields)
+    def _document_instances(
+        self, document: _InputDocument
+    ) -> Tuple[List[Instance], List[Instance]]:
+        """The sentence instances and the coreference segments of a document."""
+        sentences: List[Instance] = []
+        segments: List[Instance] = []
+        if self._sentence_reader is not None:
+            sentences = self._sentence_reader.prediction_instances(
+                document.model_view, SENTENCE_LEVELS_TASK
+            )
+        if self._coref_reader is not None:
+            segments = self._coref_reader.prediction_instances(
+                document.model_view, "coref", self._max_document_tokens
+            )
+        return sentences, segments
 
     # Outputs.
 
@@ -529,63 +556,49 @@ class HmtlPredictor(Predictor):
         self,
         output: JsonDict,
         document: _InputDocument,
-        parts: List[Tuple[Instance, JsonDict]],
+        predictions: List[Tuple[Instance, JsonDict]],
     ) -> None:
-        """Adds the predictions of a document's parts, in document offsets, to `output`."""
-        tagged: Dict[str, List[Tuple[int, int, str]]] = {}
-        relations: List[Tuple[int, int, int, int, str, float, str, str]] = []
-        clusters: List[List[Tuple[int, int]]] = []
-        has_relations = has_clusters = False
-        for instance, prediction in parts:
-            offset = instance["metadata"].metadata["token_offset"]
+        """Adds the predictions of a document's instances, in document offsets, to `output`."""
+        tagged: Dict[str, List[Mention]] = {}
+        relations: Optional[List[Relation]] = None
+        clusters: List[Cluster] = []
+        segments: List[Dict[str, Any]] = []
+        for instance, prediction in predictions:
+            metadata = instance["metadata"].metadata
             for model_key, output_key in _TAGGER_OUTPUTS.items():
                 if model_key in prediction:
                     tagged.setdefault(output_key, []).extend(
-                        (start + offset, end + offset, label)
-                        for start, end, label in prediction[model_key]
+                        to_document(prediction[model_key], metadata)
                     )
             if "relations" in prediction:
-                has_relations = True
-                relations.extend(
-                    (hs + offset, he + offset, ts + offset, te + offset, label, score, ht, tt)
-                    for hs, he, ts, te, label, score, ht, tt in prediction["relations"]
-                )
+                relations = (relations or []) + to_document(prediction["relations"], metadata)
             if "clusters" in prediction:
-                has_clusters = True
+                segments.append(metadata)
                 clusters.extend(
-                    [(start + offset, end + offset) for start, end in cluster]
-                    for cluster in prediction["clusters"]
+                    to_document(cluster, metadata) for cluster in prediction["clusters"]
                 )
 
-        for output_key, spans in tagged.items():
-            output[output_key] = [
-                _mention(document, start, end, label) for start, end, label in sorted(spans)
-            ]
-        if has_relations:
+        for output_key, mentions in tagged.items():
+            output[output_key] = [_mention(document, mention) for mention in sorted(mentions)]
+        if relations is not None:
             output["relations"] = [
                 {
-                    "head": _mention(document, hs, he, head_type),
-                    "tail": _mention(document, ts, te, tail_type),
-                    "label": label,
-                    "score": score,
+                    "head": _mention(document, relation.head),
+                    "tail": _mention(document, relation.tail),
+                    "label": relation.label,
+                    "score": relation.score,
                 }
-                for hs, he, ts, te, label, score, head_type, tail_type in sorted(relations)
+                for relation in sorted(relations)
             ]
-        if has_clusters:
+        if segments:
             output["clusters"] = sorted(
-                (
-                    [_mention(document, start, end) for start, end in sorted(cluster)]
-                    for cluster in clusters
-                ),
+                ([_mention(document, span) for span in sorted(cluster)] for cluster in clusters),
                 key=lambda cluster: (cluster[0]["start"], cluster[0]["end"]),
             )
-        if len(parts) > 1:
+        if len(segments) > 1:
             output["segments"] = [
-                [
-                    instance["metadata"].metadata["token_offset"],
-                    instance["metadata"].metadata["token_offset"] + len(instance["tokens"]) - 1,
-                ]
-                for instance, _ in parts
+                [metadata["token_offset"], metadata["token_offset"] + len(metadata["tokens"]) - 1]
+                for metadata in segments
             ]
 
 
@@ -597,34 +610,6 @@ def _location(line_number: Optional[int], doc_key: Optional[str]) -> str:
     if doc_key is not None:
         parts.append(f"doc_key {doc_key!r}")
     return ", ".join(parts) or "input document"
-
-
-def _document_readers(dataset_reader: DatasetReader) -> List[GoldDocumentReader]:
-    """The "hmtl_*" readers in the archive's dataset reader (a multitask reader, or one)."""
-    if isinstance(dataset_reader, MultiTaskDatasetReader):
-        readers = [shim.inner for shim in dataset_reader.readers.values()]
-    else:
-        readers = [dataset_reader]
-    document_readers = [reader for reader in readers if isinstance(reader, GoldDocumentReader)]
-    if not document_readers:
-        raise DataFormatError(
-            "The hmtl predictor needs the archive's dataset reader to be an hmtl reader "
-            f"('hmtl_ontonotes', 'hmtl_ace05') or a multitask reader of them; it is "
-            f"{type(dataset_reader).__name__}."
-        )
-    return document_readers
-
-
-def _flat(layer: Optional[List[List[Any]]]) -> List[Any]:
-    """The annotations of a per-sentence layer, in order."""
-    return [entry for sentence in (layer or []) for entry in sentence]
-
-
-def _split_evenly(sentence: List[str], max_tokens: int) -> List[List[str]]:
-    """`sentence`, or pieces of it of at most `max_tokens` tokens and of equal lengths."""
-    num_pieces = -(-len(sentence) // max_tokens)
-    bounds = [len(sentence) * piece // num_pieces for piece in range(num_pieces + 1)]
-    return [sentence[start:stop] for start, stop in zip(bounds, bounds[1:])]
 
 
 def _json_type(value: Any) -> str:
@@ -650,18 +635,17 @@ def _reading_error_message(json_dict: Any, index: int, batch_size: int, error: E
     return f"{where}: cannot read the document ({type(error).__name__}: {error})."
 
 
-def _mention(
-    document: _InputDocument, start: int, end: int, label: Optional[str] = None
-) -> JsonDict:
-    mention: JsonDict = {"start": start, "end": end}
-    if label is not None:
-        mention["label"] = label
+def _mention(document: _InputDocument, annotation: Union[Span, Mention]) -> JsonDict:
+    """The output of a span (a coreference mention) or a labelled span, in document offsets."""
+    mention: JsonDict = {"start": annotation.start, "end": annotation.end}
+    if isinstance(annotation, Mention):
+        mention["label"] = annotation.label
     if document.character_offsets is not None:
-        char_start = document.character_offsets[start][0]
-        char_end = document.character_offsets[end][1]
+        char_start = document.character_offsets[annotation.start].start
+        char_end = document.character_offsets[annotation.end].end
         mention["text"] = document.text[char_start:char_end]
         mention["char_start"] = char_start
         mention["char_end"] = char_end
     else:
-        mention["text"] = " ".join(document.tokens[start : end + 1])
+        mention["text"] = " ".join(document.tokens[annotation.start : annotation.end + 1])
     return mention

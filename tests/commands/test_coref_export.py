@@ -11,6 +11,7 @@ from hmtl_allennlp.commands.coref_export import (
     format_scores,
 )
 from hmtl_allennlp.common.conll_export import read_coreference_file
+from tests.annotations import dygie_clusters
 
 # Tokens:     0       1        2     3         4       5          6     7      8      9     10
 SENTENCES = [["John", "Smith", "'s", "sister", "Mary", "arrived", "."], ["She", "met", "him", "."]]
@@ -23,7 +24,7 @@ GOLD_CLUSTERS = [
 
 
 def test_crossing_mentions_of_one_cluster_are_left_out():
-    clusters = [[(0, 3), (1, 2), (0, 3), (2, 5), (4, 6), (7, 7)], [(2, 5)]]
+    clusters = dygie_clusters([[(0, 3), (1, 2), (0, 3), (2, 5), (4, 6), (7, 7)], [(2, 5)]])
     writable, left_out = _without_crossing_mentions(clusters)
     # Nested and repeated mentions stay (the scorer removes repetitions itself); (2, 5)
     # crosses (0, 3), and (4, 6) is kept because (2, 5) was left out.

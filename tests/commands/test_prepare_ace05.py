@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hmtl_allennlp.dataset_readers import Ace05Reader
+from tests.annotations import dygie_relations
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "data"
 LDC_DIR = FIXTURES / "ace05_ldc"
@@ -105,7 +106,11 @@ def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
         path = tmp_path / f"{split}.json"
         (document,) = [json.loads(line) for line in path.read_text().splitlines()]
         mentions = sorted(tuple(mention) for layer in document["ner"] for mention in layer)
-        relations = sorted(tuple(relation) for layer in document["relations"] for relation in layer)
+        relations = sorted(
+            relation
+            for mention_layer, relation_layer in zip(document["ner"], document["relations"])
+            for relation in dygie_relations(relation_layer, mention_layer)
+        )
         clusters = sorted(
             sorted(tuple(span) for span in cluster) for cluster in document["clusters"]
         )
@@ -114,7 +119,7 @@ def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
         for instance in Ace05Reader(task="relation").read(str(path)):
             metadata = instance["metadata"].metadata
             read_mentions.extend(tuple(mention) for mention in metadata["gold_mentions"])
-            read_relations.extend(tuple(relation) for relation in metadata["gold_relations"])
+            read_relations.extend(metadata["gold_relations"])
         emd = list(Ace05Reader(task="emd").read(str(path)))
         (coref,) = Ace05Reader(task="coref").read(str(path))
         coref_metadata = coref["metadata"].metadata

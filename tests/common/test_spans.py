@@ -1,6 +1,7 @@
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
 import pytest
 
+from hmtl_allennlp.common.documents import Mention, Span
 from hmtl_allennlp.common.spans import (
     flatten_spans,
     spans_to_bioul_tags,
@@ -9,7 +10,10 @@ from hmtl_allennlp.common.spans import (
 
 
 def test_flatten_spans_keeps_longest_outer_span_then_earliest():
-    spans = [(2, 2, "PER"), (0, 3, "ORG"), (5, 7, "LOC"), (6, 8, "GPE"), (0, 3, "FAC")]
+    spans = [
+        Mention(*span)
+        for span in [(2, 2, "PER"), (0, 3, "ORG"), (5, 7, "LOC"), (6, 8, "GPE"), (0, 3, "FAC")]
+    ]
     kept, dropped = flatten_spans(spans)
     # (0, 3, ORG) is longest; (5, 7) and (6, 8) tie on length, the earlier start wins; the
     # repeated (0, 3) span keeps its first label.
@@ -18,8 +22,12 @@ def test_flatten_spans_keeps_longest_outer_span_then_earliest():
 
 
 def test_flatten_spans_keeps_flat_spans_untouched():
-    spans = [(4, 5, "B"), (0, 1, "A")]
+    spans = [Mention(4, 5, "B"), Mention(0, 1, "A")]
     assert flatten_spans(spans) == ([(0, 1, "A"), (4, 5, "B")], [])
+
+
+def test_flatten_spans_takes_unlabelled_spans():
+    assert flatten_spans([Span(0, 3), Span(1, 1)]) == ([Span(0, 3)], [Span(1, 1)])
 
 
 def test_bioul_tags_decode_back_to_the_spans():

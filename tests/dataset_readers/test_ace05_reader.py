@@ -9,8 +9,11 @@ from allennlp.data.dataset_readers import MultiTaskDatasetReader
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenCharactersIndexer
 
+from hmtl_allennlp.common.documents import Mention, Relation, to_instance
 from hmtl_allennlp.common.spans import flatten_spans
 from hmtl_allennlp.dataset_readers import Ace05Reader, GoldDocument
+from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
+from tests.annotations import dygie_relations
 
 
 def _documents(path):
@@ -37,8 +40,7 @@ def test_emd_keeps_every_mention_and_tags_decode_to_the_representable_ones(data_
             assert metadata["tokens"] == sentence
             assert metadata["token_offset"] == offset
             assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
-            local = [(s - offset, e - offset, label) for s, e, label in metadata["gold_mentions"]]
-            kept, dropped = flatten_spans(local)
+            kept, dropped = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
             dropped_total += len(dropped)
             decoded = [
                 (s, e, label) for label, (s, e) in bioul_tags_to_spans(instance["tags"].labels)
@@ -69,7 +71,7 @@ def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_
         for index, relations in enumerate(document["relations"]):
             instance = by_key[(document["doc_key"], index)]
             metadata = instance["metadata"].metadata
-            assert metadata["gold_relations"] == [tuple(r) for r in relations]
+            assert metadata["gold_relations"] == dygie_relations(relations, document["ner"][index])
             assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
             instance.index_fields(vocab)
             target = instance["relations"].as_tensor(instance["relations"].get_padding_lengths())
@@ -155,7 +157,9 @@ def test_skip_invalid_documents_counts_and_logs_them(malformed_dir, caplog):
 
 
 def test_text_to_instance_and_missing_layers():
-    document = GoldDocument("doc", [["Ada", "met", "Bob"], ["Bye"]], mentions=[[(0, 0, "PER")], []])
+    document = GoldDocument(
+        "doc", [["Ada", "met", "Bob"], ["Bye"]], mentions=[[Mention(0, 0, "PER")], []]
+    )
     emd = Ace05Reader(task="emd").text_to_instance(document, sentence_index=0)
     assert emd["tags"].labels == ["U-PER", "O", "O"]
     relation = Ace05Reader(task="relation").text_to_instance(document, sentence_index=1)
@@ -205,3 +209,19 @@ def test_the_indexers_see_at_most_max_token_characters_of_a_token(task, tmp_path
         batch.index_instances(Vocabulary.from_instances([instance]))
         characters = batch.as_tensor_dict()["tokens"]["characters"]["token_characters"]
         assert characters.shape == (1, 3, expected)
+
+
+def test_relation_arguments_are_typed_as_the_first_mention_of_their_span():
+    document = parse_dygie_document(
+        "doc.jsonl, line 1",
+        {
+            "doc_key": "doc",
+            "sentences": [["Ada", "joined", "Acme", "."]],
+            # (2, 2) is typed twice: the type listed first wins.
+            "ner": [[[0, 0, "PER"], [2, 2, "ORG"], [2, 2, "GPE"]]],
+            "relations": [[[0, 0, 2, 2, "WORK_FOR"]]],
+        },
+    )
+    assert document.relations == [
+        [Relation(Mention(0, 0, "PER"), Mention(2, 2, "ORG"), "WORK_FOR")]
+    ]

@@ -11,8 +11,10 @@ import json
 import pytest
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
 
+from hmtl_allennlp.common.documents import to_instance
 from hmtl_allennlp.common.spans import flatten_spans
 from hmtl_allennlp.dataset_readers import Ace05Reader, OntonotesReader
+from tests.annotations import dygie_relations
 
 DYGIE_FILES = [
     f"{corpus}/{split}.{extension}"
@@ -33,10 +35,6 @@ def _decoded_tags(instance):
     )
 
 
-def _local(spans, offset):
-    return [(start - offset, end - offset, label) for start, end, label in spans]
-
-
 @pytest.mark.parametrize("file_name", GUM_FILES)
 def test_gum_named_entities(shared_data_dir, conll_gold, file_name):
     path = shared_data_dir / file_name
@@ -49,7 +47,7 @@ def test_gum_named_entities(shared_data_dir, conll_gold, file_name):
         sentences = gold[metadata["doc_key"]][0]
         assert metadata["tokens"] == sentences[metadata["sentence_index"]]
         mentions[metadata["doc_key"]].extend(metadata["gold_mentions"])
-        kept, _ = flatten_spans(_local(metadata["gold_mentions"], metadata["token_offset"]))
+        kept, _ = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
         assert _decoded_tags(instance) == sorted(kept)
     assert {key: sorted(spans) for key, spans in mentions.items()} == {
         key: entities for key, (_, entities, _) in gold.items()
@@ -100,13 +98,13 @@ def test_dygie_mentions_and_relations(shared_data_dir, file_name):
         index = metadata["sentence_index"]
         assert metadata["tokens"] == document["sentences"][index]
         assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
-        kept, _ = flatten_spans(_local(metadata["gold_mentions"], metadata["token_offset"]))
+        kept, _ = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
         assert _decoded_tags(emd_instance) == sorted(kept)
         relation_metadata = relation_instance["metadata"].metadata
         assert relation_metadata["gold_mentions"] == metadata["gold_mentions"]
-        assert relation_metadata["gold_relations"] == [
-            tuple(r) for r in document["relations"][index]
-        ]
+        assert relation_metadata["gold_relations"] == dygie_relations(
+            document["relations"][index], document["ner"][index]
+        )
         assert len(relation_instance["relations"].edges) == len(document["relations"][index])
 
 

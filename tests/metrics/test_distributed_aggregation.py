@@ -22,10 +22,13 @@ SPAN_BATCHES = [
     ([[(2, 2, "MISC")], []], [[(2, 2, "MISC")], [(5, 6, "PER")]]),
 ]
 RELATION_BATCHES = [
-    ([[(0, 1, "PER", 4, 4, "ORG", "WORK_FOR")]], [[(0, 1, "PER", 4, 4, "ORG", "WORK_FOR")]]),
     (
-        [[(6, 7, "PER", 9, 9, "GPE", "LIVE_IN")], [(0, 0, "PER", 2, 2, "ORG", "WORK_FOR")]],
-        [[(6, 7, "PER", 9, 9, "LOC", "LIVE_IN")], []],
+        [[((0, 1, "PER"), (4, 4, "ORG"), "WORK_FOR")]],
+        [[((0, 1, "PER"), (4, 4, "ORG"), "WORK_FOR")]],
+    ),
+    (
+        [[((6, 7, "PER"), (9, 9, "GPE"), "LIVE_IN")], [((0, 0, "PER"), (2, 2, "ORG"), "WORK_FOR")]],
+        [[((6, 7, "PER"), (9, 9, "LOC"), "LIVE_IN")], []],
     ),
 ]
 COREF_BATCHES = [

@@ -3,32 +3,28 @@ from fractions import Fraction
 import pytest
 from allennlp.training.metrics import Metric
 
-from hmtl_allennlp.metrics import RelationF1, typed_gold_relations
+from hmtl_allennlp.common.documents import Mention, Relation
+from hmtl_allennlp.metrics import RelationF1
 
 
 def exactly(fraction: Fraction):
     return pytest.approx(float(fraction), abs=1e-12)
 
 
-def test_typed_gold_relations_takes_argument_types_from_gold_mentions():
-    gold_mentions = [(0, 1, "PER"), (4, 4, "ORG"), (4, 4, "GPE"), (7, 8, "LOC")]
-    gold_relations = [(0, 1, 4, 4, "WORK_FOR"), [0, 1, 9, 9, "LOCATED_IN"]]
-    assert typed_gold_relations(gold_relations, gold_mentions) == [
-        # (4, 4) is typed twice: the type listed first wins.
-        (0, 1, "PER", 4, 4, "ORG", "WORK_FOR"),
-        # (9, 9) is no gold mention: its type is unknown.
-        (0, 1, "PER", 9, 9, None, "LOCATED_IN"),
-    ]
+def relation(head_start, head_end, head_type, tail_start, tail_end, tail_type, label):
+    return Relation(
+        Mention(head_start, head_end, head_type), Mention(tail_start, tail_end, tail_type), label
+    )
 
 
 def test_strict_boundaries_and_hmtl_settings():
-    gold_1 = (0, 1, "PER", 4, 4, "ORG", "WORK_FOR")
-    gold_2 = (6, 7, "PER", 9, 9, "LOC", "LIVE_IN")
-    gold_3 = (1, 1, "ORG", 3, 3, "ORG", "PART_OF")
-    right = (0, 1, "PER", 4, 4, "ORG", "WORK_FOR")
-    wrong_tail_type = (6, 7, "PER", 9, 9, "GPE", "LIVE_IN")
-    wrong_head_start = (7, 7, "PER", 9, 9, "LOC", "LIVE_IN")
-    in_sentence_without_relations = (0, 0, "PER", 2, 2, "ORG", "WORK_FOR")
+    gold_1 = relation(0, 1, "PER", 4, 4, "ORG", "WORK_FOR")
+    gold_2 = relation(6, 7, "PER", 9, 9, "LOC", "LIVE_IN")
+    gold_3 = relation(1, 1, "ORG", 3, 3, "ORG", "PART_OF")
+    right = relation(0, 1, "PER", 4, 4, "ORG", "WORK_FOR")
+    wrong_tail_type = relation(6, 7, "PER", 9, 9, "GPE", "LIVE_IN")
+    wrong_head_start = relation(7, 7, "PER", 9, 9, "LOC", "LIVE_IN")
+    in_sentence_without_relations = relation(0, 0, "PER", 2, 2, "ORG", "WORK_FOR")
     metric = RelationF1()
     metric(
         predicted_relations=[
@@ -64,15 +60,23 @@ def test_strict_boundaries_and_hmtl_settings():
 
 
 def test_gold_relation_with_untyped_argument_is_only_found_without_types():
-    gold_mentions = [(0, 0, "PER")]
-    gold = typed_gold_relations([(0, 0, 2, 2, "WORK_FOR")], gold_mentions)
+    gold = [relation(0, 0, "PER", 2, 2, None, "WORK_FOR")]
     metric = RelationF1()
-    metric([[(0, 0, "PER", 2, 2, "ORG", "WORK_FOR")]], [gold])
+    metric([[relation(0, 0, "PER", 2, 2, "ORG", "WORK_FOR")]], [gold])
     metrics = metric.get_metric(reset=True)
     assert metrics["strict_f1"] == 0.0
     assert metrics["boundaries_f1"] == 1.0
     assert metrics["hmtl_f1"] == 1.0
     assert set(metric.get_metric().values()) == {0.0}
+
+
+def test_relations_read_back_from_json_are_scored_alike():
+    gold = relation(0, 1, "PER", 4, 4, "ORG", "WORK_FOR")
+    # What json.loads(json.dumps(...)) makes of a relation with a score.
+    as_json = [[0, 1, "PER"], [4, 4, "ORG"], "WORK_FOR", 0.9]
+    metric = RelationF1()
+    metric([[as_json]], [[gold]])
+    assert metric.get_metric()["strict_f1"] == 1.0
 
 
 def test_registered():

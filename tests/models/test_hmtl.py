@@ -29,9 +29,11 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         return calls
 
     def prediction_batch(self):
-        """The coreference batch (a whole document) as a prediction batch: task "all", no gold."""
-        batch = {key: value for key, value in self.batches["coref"].items() if key != "span_labels"}
-        batch["task"] = ["all"] * len(batch["task"])
+        """The relation batch (sentences) as the predictor's: task "sentence_levels", no gold."""
+        batch = {
+            key: value for key, value in self.batches["relation"].items() if key != "relations"
+        }
+        batch["task"] = ["sentence_levels"] * len(batch["task"])
         return batch
 
     def test_gradients_of_the_top_task_reach_the_lowest_level_and_the_embedder(self):
@@ -68,25 +70,24 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
             self.model(**batch)
             assert dict(calls) == expected[task], task
 
-    def test_prediction_runs_every_level_once_and_returns_every_task(self):
+    def test_prediction_of_sentences_runs_every_sentence_level_once(self):
         calls = self.count_encoder_calls(self.model)
         self.model.eval()
         output = self.model(**self.prediction_batch())
-        assert dict(calls) == {"ner": 1, "emd": 1, "relation": 1, "coref": 1}
-        assert "loss" not in output
-        for key in ("ner_spans", "emd_spans", "relations", "clusters"):
-            assert len(output[key]) == len(self.batches["coref"]["task"]), key
-        num_tokens = self.batches["coref"]["tokens"]["tokens"]["tokens"].size(1)
-        for start, end, _ in output["emd_spans"][0]:
-            assert 0 <= start <= end < num_tokens
+        # Coreference is document-level: the predictor runs it on documents, apart.
+        assert self.model.sentence_level_tasks() == ["ner", "emd", "relation"]
+        assert dict(calls) == {"ner": 1, "emd": 1, "relation": 1}
+        assert "loss" not in output and "clusters" not in output
+        for key in ("ner_spans", "emd_spans", "relations"):
+            assert len(output[key]) == len(self.batches["relation"]["task"]), key
+        num_tokens = self.batches["relation"]["tokens"]["tokens"]["tokens"].size(1)
+        for mention in output["emd_spans"][0]:
+            assert 0 <= mention.start <= mention.end < num_tokens
         # The relation arguments are the mentions EMD predicted.
-        emd_spans = set(output["emd_spans"][0])
-        for head_start, head_end, tail_start, tail_end, _, score, head_type, tail_type in output[
-            "relations"
-        ][0]:
-            assert (head_start, head_end, head_type) in emd_spans
-            assert (tail_start, tail_end, tail_type) in emd_spans
-            assert 0.0 < score <= 1.0
+        for instance_relations, emd_spans in zip(output["relations"], output["emd_spans"]):
+            for relation in instance_relations:
+                assert relation.head in emd_spans and relation.tail in emd_spans
+                assert 0.0 < relation.score <= 1.0
 
     def test_loss_is_weighted_per_task_and_reported_per_task(self):
         params = self.set_up_config("hmtl", overrides='{"model.levels.ner.loss_weight": 2.5}')
@@ -229,9 +230,14 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
             tensors = batch.as_tensor_dict()
             self.model.train()
             self.model(**tensors)["loss"].backward()
-        # The coreference instance (it has candidate spans) as a prediction instance.
+        # The one-token sentence as the predictor's sentence instance.
+        sentence = list(self.reader.readers["relation"].read(str(dygie)))
+        batch = Batch(sentence)
+        batch.index_instances(self.vocab)
+        tensors = batch.as_tensor_dict()
+        tensors.pop("relations")
+        tensors["task"] = ["sentence_levels"]
         self.model.eval()
-        tensors["task"] = ["all"]
         output = self.model(**tensors)
         assert len(output["ner_spans"][0]) <= 1
         assert output["relations"] == [[]]

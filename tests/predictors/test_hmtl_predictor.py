@@ -252,10 +252,13 @@ def test_long_tokens_are_cut_for_the_indexers_and_kept_whole(predictor):
     token = "x" * 10_000
     output = predictor.predict_tokenized([["Schneider", token, "won", "."]])
     assert output["sentences"] == [["Schneider", token, "won", "."]]
-    instance = predictor._json_to_instance({"sentences": [["Schneider", token]]})
-    assert [t.text for t in instance["tokens"].tokens] == ["Schneider", "x" * 50]
-    instance.index_fields(predictor._model.vocab)
-    assert instance.get_padding_lengths()["tokens"]["token_characters___num_token_characters"] == 50
+    instances = predictor.json_to_instances({"sentences": [["Schneider", token]]})
+    assert [instance["task"].metadata for instance in instances] == ["sentence_levels", "coref"]
+    for instance in instances:
+        assert [t.text for t in instance["tokens"].tokens] == ["Schneider", "x" * 50]
+        instance.index_fields(predictor._model.vocab)
+        padding = instance.get_padding_lengths()["tokens"]
+        assert padding["token_characters___num_token_characters"] == 50
 
 
 def test_long_sentences_are_predicted_in_pieces(predictor, documents):
@@ -264,8 +267,9 @@ def test_long_sentences_are_predicted_in_pieces(predictor, documents):
     document = {"sentences": [words]}
     whole = with_settings(predictor, max_sentence_tokens=90).predict_json(document)
     in_pieces = with_settings(predictor, max_sentence_tokens=40)
-    (instance,) = in_pieces._document_instances(in_pieces._read_document(document))
-    assert instance["metadata"]["sentence_lengths"] == [30, 30, 30]
+    sentences, (segment,) = in_pieces._document_instances(in_pieces._read_document(document))
+    assert [len(instance["tokens"]) for instance in sentences] == [30, 30, 30]
+    assert segment["metadata"]["sentence_lengths"] == [30, 30, 30]
     output = in_pieces.predict_json(document)
     assert output["sentences"] == [words]
     check_document_output(output)
@@ -279,3 +283,51 @@ def test_long_sentences_are_predicted_in_pieces(predictor, documents):
     assert any(crosses(relation) for relation in whole["relations"])
     assert output["relations"] and not any(crosses(relation) for relation in output["relations"])
     assert all(piece(m) == m["end"] // 30 for cluster in output["clusters"] for m in cluster)
+
+
+def _fields(instance):
+    """What an instance holds, comparable across instances (token texts, metadata, spans)."""
+    return (
+        [token.text for token in instance["tokens"].tokens],
+        instance["task"].metadata,
+        instance["metadata"].metadata,
+        (
+            [(span.span_start, span.span_end) for span in instance["spans"]]
+            if "spans" in instance.fields
+            else None
+        ),
+    )
+
+
+def test_predictor_instances_are_those_of_the_readers(predictor, documents):
+    from hmtl_allennlp.common.documents import GoldDocument
+    from hmtl_allennlp.dataset_readers.document_reader import task_readers
+
+    # A document longer than the segment limit, with a sentence of one token.
+    sentences = documents[0]["sentences"] + [["Yes"]] + documents[1]["sentences"]
+    limit = sum(map(len, documents[0]["sentences"])) + 1
+    short_segments = with_settings(predictor, max_document_tokens=limit)
+    instances = short_segments.json_to_instances({"doc_key": "long", "sentences": sentences})
+    readers = task_readers(predictor._dataset_reader)
+    document = GoldDocument("long", sentences)
+    expected = readers["emd"].prediction_instances(document, "sentence_levels") + readers[
+        "coref"
+    ].prediction_instances(document, "coref", limit)
+    assert [_fields(instance) for instance in instances] == [_fields(i) for i in expected]
+    segments = document.segments(limit)
+    assert sum(instance["task"].metadata == "coref" for instance in instances) == len(segments)
+    assert len(segments) > 1 and segments[0] == (0, len(documents[0]["sentences"]) + 1)
+    offsets = document.sentence_offsets()
+    output = short_segments.predict_json({"sentences": sentences})
+    assert output["segments"] == [[offsets[first], offsets[stop] - 1] for first, stop in segments]
+    check_document_output(output)
+
+
+@pytest.mark.parametrize("sentences", [[], [[]], [["Yes"], []]])
+def test_empty_sentences_get_the_readers_error(predictor, sentences):
+    from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
+
+    with pytest.raises(DataFormatError) as reader_error:
+        parse_dygie_document("input document", {"doc_key": None, "sentences": sentences})
+    output = predictor.predict_json({"sentences": sentences})
+    assert output["error"] == str(reader_error.value)

@@ -16,10 +16,8 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn import Activation, InitializerApplicator, util
 from allennlp_models.coref.models.coref import CoreferenceResolver
 
+from hmtl_allennlp.common.documents import Cluster, Span, to_instance
 from hmtl_allennlp.metrics import CorefScores
-
-Span = Tuple[int, int]
-Cluster = List[Span]
 
 
 @Head.register("coref")
@@ -117,6 +115,8 @@ class CoreferenceHead(Head):
     )
     _distance_pruning = CoreferenceResolver._distance_pruning
     _coarse_to_fine_pruning = CoreferenceResolver._coarse_to_fine_pruning
+    # Its instances are documents (or segments), not sentences: the predictor runs it apart.
+    document_level = True
     _add_clusters = CoreferenceResolver.make_output_human_readable
 
     def __init__(
@@ -354,8 +354,8 @@ class CoreferenceHead(Head):
         predicted_antecedents : `torch.LongTensor`
             For each kept span, the index into its `antecedent_indices` row of its predicted
             antecedent, or -1 for none, `(batch_size, max_num_spans_kept)`.
-        clusters : `List[List[List[Tuple[int, int]]]]`
-            For each instance, the predicted clusters of instance-local inclusive spans.
+        clusters : `List[List[Cluster]]`
+            For each instance, the predicted clusters of `Span`s, in instance offsets.
         loss : `torch.Tensor`, optional
             The negative marginal log-likelihood of the gold antecedents, when `span_labels` is
             given.
@@ -398,10 +398,15 @@ class CoreferenceHead(Head):
                 span_labels,
             )
         self._add_clusters(output_dict)
+        # allennlp-models decodes clusters of (start, end) tuples.
+        output_dict["clusters"] = [
+            [[Span(*span) for span in cluster] for cluster in clusters]
+            for clusters in output_dict["clusters"]
+        ]
 
         if span_labels is not None:
             predicted_mentions = [
-                [(int(start), int(end)) for start, end in instance_top_spans.tolist() if start >= 0]
+                [span for span in map(Span._make, instance_top_spans.tolist()) if span.start >= 0]
                 for instance_top_spans in output_dict["top_spans"]
             ]
             self._coref_scores(output_dict["clusters"], gold_clusters, predicted_mentions)
@@ -601,19 +606,17 @@ class CoreferenceHead(Head):
         The gold clusters of `metadata` in instance-local offsets, restricted to the mentions that
         lie inside the instance (a segment of a document holds only part of its clusters).
         """
-        token_offset = metadata.get("token_offset", 0)
         clusters = []
-        for cluster in metadata.get("gold_clusters") or []:
+        for cluster in metadata["gold_clusters"]:
             local_cluster = []
-            for start, end in cluster:
-                if start > end:
+            for span in to_instance(cluster, metadata):
+                if span.start > span.end:
                     raise ValueError(
                         f"{self._task}: document {metadata.get('doc_key')!r}: gold mention "
-                        f"({start}, {end}) ends before it starts"
+                        f"{tuple(span)} ends before it starts"
                     )
-                local_start, local_end = start - token_offset, end - token_offset
-                if 0 <= local_start and local_end < num_tokens:
-                    local_cluster.append((local_start, local_end))
+                if 0 <= span.start and span.end < num_tokens:
+                    local_cluster.append(span)
             if local_cluster:
                 clusters.append(local_cluster)
         return clusters

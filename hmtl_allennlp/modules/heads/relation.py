@@ -10,14 +10,11 @@ from allennlp.data import Vocabulary
 from allennlp.models.heads import Head
 from allennlp.nn import util
 
+from hmtl_allennlp.common.documents import Mention, Relation, to_document, to_instance
 from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
-from hmtl_allennlp.metrics import RelationF1, typed_gold_relations
+from hmtl_allennlp.metrics import RelationF1
 
-Span = Tuple[int, int, str]
 BIOUL_POSITIONS = "BILU"
-# (head_start, head_end, tail_start, tail_end, label, score, head_type, tail_type), with
-# instance-local inclusive offsets: the relations that a relation head outputs.
-PredictedRelation = Tuple[int, int, int, int, str, float, str, str]
 # The default of `max_mentions_per_sentence`: above the most mentions of a sentence of the
 # corpora read here (50, in LitBank), so that only rogue input reaches it.
 MAX_MENTIONS_PER_SENTENCE = 64
@@ -77,11 +74,13 @@ class RelationHead(Head):
         return ConfigurationError(f"{self.registered_name} head of level '{self.task}': {message}")
 
     def _arguments(
-        self, metadata: List[Dict[str, Any]], predicted_mentions: Optional[List[List[Span]]]
-    ) -> List[List[Span]]:
-        """The instance-local mentions between which relations are predicted."""
+        self,
+        metadata: List[Dict[str, Any]],
+        predicted_mentions: Optional[List[List[Mention]]],
+    ) -> List[List[Mention]]:
+        """The mentions between which relations are predicted, in instance offsets."""
         if self.mention_level is None:
-            return [gold_mentions(instance) for instance in metadata]
+            return [to_instance(instance["gold_mentions"], instance) for instance in metadata]
         if predicted_mentions is None:
             raise ValueError(
                 f"Relation level '{self.task}' takes its arguments from level "
@@ -90,16 +89,16 @@ class RelationHead(Head):
         return predicted_mentions
 
     def _candidate_pairs(
-        self, mentions: List[Span], sentence_lengths: List[int]
-    ) -> List[Tuple[Span, Span]]:
+        self, mentions: List[Mention], sentence_lengths: List[int]
+    ) -> List[Tuple[Mention, Mention]]:
         """
         Ordered pairs of distinct mentions that lie in the same sentence, among the first
         `max_mentions_per_sentence` mentions of each sentence.
         """
         sentence_ends = list(itertools.accumulate(sentence_lengths))
-        mentions_by_sentence: Dict[int, List[Span]] = {}
+        mentions_by_sentence: Dict[int, List[Mention]] = {}
         for mention in sorted(set(mentions)):
-            sentence = bisect.bisect_right(sentence_ends, mention[0])
+            sentence = bisect.bisect_right(sentence_ends, mention.start)
             mentions_by_sentence.setdefault(sentence, []).append(mention)
         return [
             (head, tail)
@@ -111,34 +110,18 @@ class RelationHead(Head):
         ]
 
     def _update_metric(
-        self, predicted: List[List[PredictedRelation]], metadata: List[Dict[str, Any]]
+        self, predicted: List[List[Relation]], metadata: List[Dict[str, Any]]
     ) -> None:
-        # Scored at document level, where the gold annotations are.
-        predicted_document_level = []
-        for instance_relations, instance in zip(predicted, metadata):
-            shift = instance["token_offset"]
-            predicted_document_level.append(
-                [
-                    (hs + shift, he + shift, head_type, ts + shift, te + shift, tail_type, label)
-                    for (hs, he, ts, te, label, _, head_type, tail_type) in instance_relations
-                ]
-            )
-        gold = [
-            typed_gold_relations(instance["gold_relations"], instance["gold_mentions"])
-            for instance in metadata
-        ]
-        self._relation_f1(predicted_document_level, gold)
+        # Scored in document offsets, those of the gold annotations.
+        self._relation_f1(
+            [to_document(relations, instance) for relations, instance in zip(predicted, metadata)],
+            [instance["gold_relations"] for instance in metadata],
+        )
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         metrics = self._relation_f1.get_metric(reset)
         metrics["uses_gold_mentions"] = float(self.mention_level is None)
         return metrics
-
-
-def gold_mentions(instance: Dict[str, Any]) -> List[Span]:
-    """The gold mentions of an instance's metadata, in instance-local offsets."""
-    shift = instance["token_offset"]
-    return [(start - shift, end - shift, label) for start, end, label in instance["gold_mentions"]]
 
 
 @Head.register("multi_head_selection")
@@ -280,7 +263,7 @@ class MultiHeadSelectionHead(RelationHead):
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
         relations: Optional[torch.Tensor] = None,
-        predicted_mentions: Optional[List[List[Span]]] = None,
+        predicted_mentions: Optional[List[List[Mention]]] = None,
     ) -> Dict[str, Any]:
         """
         # Parameters
@@ -296,21 +279,23 @@ class MultiHeadSelectionHead(RelationHead):
             The multi-head selection target, shape `(batch_size, num_tokens, num_tokens,
             num_labels)`, 1.0 at (last token of head, last token of tail, label). When given,
             the loss is computed and the metric updated.
-        predicted_mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
-            The instance-local spans decoded by `mention_level` (given by the model).
+        predicted_mentions : `List[List[Mention]]`, optional (default = `None`)
+            The mentions decoded by `mention_level` (given by the model), in instance offsets.
 
         # Returns
 
-        A dict with `relations`: per instance, a list of `(head_start, head_end, tail_start,
-        tail_end, label, score, head_type, tail_type)` with instance-local inclusive offsets and
-        the sigmoid score; `loss` when `relations` is given.
+        A dict with `relations`: per instance, a list of `Relation`s in instance offsets, their
+        arguments typed as the mentions they are, with the sigmoid score; `loss` when
+        `relations` is given.
         """
         mentions = self._arguments(metadata, predicted_mentions)
         encoded_text = self._dropout(encoded_text)
         if self._entity_label_embedding is not None:
             labelled = mentions
             if self.mention_level is not None and self.training:
-                labelled = [gold_mentions(instance) for instance in metadata]
+                labelled = [
+                    to_instance(instance["gold_mentions"], instance) for instance in metadata
+                ]
             # Shape: (batch_size, num_tokens, input_dim + entity_label_embedding_dim)
             encoded_text = torch.cat(
                 [encoded_text, self._entity_label_embedding(self._entity_labels(labelled, mask))],
@@ -341,7 +326,7 @@ class MultiHeadSelectionHead(RelationHead):
             self._update_metric(output["relations"], metadata)
         return output
 
-    def _entity_labels(self, mentions: List[List[Span]], mask: torch.BoolTensor) -> torch.Tensor:
+    def _entity_labels(self, mentions: List[List[Mention]], mask: torch.BoolTensor) -> torch.Tensor:
         """The index of each token's BIOUL mention label, shape `(batch_size, num_tokens)`."""
         num_types = self.vocab.get_vocab_size(self._entity_type_namespace)
         labels = []
@@ -365,9 +350,9 @@ class MultiHeadSelectionHead(RelationHead):
         self,
         head_part: torch.Tensor,
         tail_part: torch.Tensor,
-        mentions: List[List[Span]],
+        mentions: List[List[Mention]],
         metadata: List[Dict[str, Any]],
-    ) -> List[List[PredictedRelation]]:
+    ) -> List[List[Relation]]:
         pairs = [
             self._candidate_pairs(instance_mentions, instance["sentence_lengths"])
             for instance_mentions, instance in zip(mentions, metadata)
@@ -377,11 +362,11 @@ class MultiHeadSelectionHead(RelationHead):
             return [[] for _ in pairs]
         # Shape: (batch_size, max_pairs), padded with token 0 (its scores are not read)
         head_ends = head_part.new_tensor(
-            [[head[1] for head, _ in p] + [0] * (max_pairs - len(p)) for p in pairs],
+            [[head.end for head, _ in p] + [0] * (max_pairs - len(p)) for p in pairs],
             dtype=torch.long,
         )
         tail_ends = head_part.new_tensor(
-            [[tail[1] for _, tail in p] + [0] * (max_pairs - len(p)) for p in pairs],
+            [[tail.end for _, tail in p] + [0] * (max_pairs - len(p)) for p in pairs],
             dtype=torch.long,
         )
         with torch.no_grad():
@@ -400,22 +385,12 @@ class MultiHeadSelectionHead(RelationHead):
             instance_probabilities = probabilities[i, : len(instance_pairs)]
             predicted = (instance_probabilities > self._threshold).nonzero().tolist()
             instance_probabilities = instance_probabilities.tolist()
-            instance_relations = []
-            for p, label_id in predicted:
-                (head_start, head_end, head_type), (tail_start, tail_end, tail_type) = (
-                    instance_pairs[p]
-                )
-                instance_relations.append(
-                    (
-                        head_start,
-                        head_end,
-                        tail_start,
-                        tail_end,
-                        labels[label_id],
-                        instance_probabilities[p][label_id],
-                        head_type,
-                        tail_type,
+            decoded.append(
+                [
+                    Relation(
+                        *instance_pairs[p], labels[label_id], instance_probabilities[p][label_id]
                     )
-                )
-            decoded.append(instance_relations)
+                    for p, label_id in predicted
+                ]
+            )
         return decoded

@@ -8,13 +8,8 @@ from allennlp.modules import FeedForward
 from allennlp.modules.span_extractors import EndpointSpanExtractor
 from allennlp.nn import Activation, util
 
-from hmtl_allennlp.modules.heads.relation import (
-    MAX_MENTIONS_PER_SENTENCE,
-    PredictedRelation,
-    RelationHead,
-    Span,
-    gold_mentions,
-)
+from hmtl_allennlp.common.documents import Mention, Relation, Span, to_instance
+from hmtl_allennlp.modules.heads.relation import MAX_MENTIONS_PER_SENTENCE, RelationHead
 
 TRAINING_MENTIONS = ("gold", "gold_and_predicted", "predicted")
 # The label index of "no relation" in the classifier's output; relation label k of the
@@ -170,7 +165,7 @@ class SpanPairRelationHead(RelationHead):
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
         relations: Optional[torch.Tensor] = None,
-        predicted_mentions: Optional[List[List[Span]]] = None,
+        predicted_mentions: Optional[List[List[Mention]]] = None,
     ) -> Dict[str, Any]:
         """
         # Parameters
@@ -186,24 +181,25 @@ class SpanPairRelationHead(RelationHead):
             The readers' relation field. This head builds its targets from the gold relations of
             the metadata (at span level); the field says that they are there: when it is given,
             the loss is computed and the metric updated.
-        predicted_mentions : `List[List[Tuple[int, int, str]]]`, optional (default = `None`)
-            The instance-local spans decoded by `mention_level` (given by the model).
+        predicted_mentions : `List[List[Mention]]`, optional (default = `None`)
+            The mentions decoded by `mention_level` (given by the model), in instance offsets.
 
         # Returns
 
-        A dict with `relations`: per instance, a list of `(head_start, head_end, tail_start,
-        tail_end, label, score, head_type, tail_type)` with instance-local inclusive offsets and
-        the softmax probability of the label; `loss` when `relations` is given.
+        A dict with `relations`: per instance, a list of `Relation`s in instance offsets, their
+        arguments typed as the mentions they are, with the softmax probability of the label;
+        `loss` when `relations` is given.
         """
         has_gold = relations is not None
         mentions = self._arguments(metadata, predicted_mentions)
         if self.mention_level is not None and self.training:
+            gold = [to_instance(instance["gold_mentions"], instance) for instance in metadata]
             if self._training_mentions == "gold":
-                mentions = [gold_mentions(instance) for instance in metadata]
+                mentions = gold
             elif self._training_mentions == "gold_and_predicted":
                 mentions = [
-                    _gold_first(gold_mentions(instance), predicted)
-                    for instance, predicted in zip(metadata, mentions)
+                    _gold_first(instance_gold, predicted)
+                    for instance_gold, predicted in zip(gold, mentions)
                 ]
         pairs = [
             self._candidate_pairs(instance_mentions, instance["sentence_lengths"])
@@ -240,18 +236,18 @@ class SpanPairRelationHead(RelationHead):
         self,
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,
-        pairs: List[List[Tuple[Span, Span]]],
+        pairs: List[List[Tuple[Mention, Mention]]],
     ) -> torch.Tensor:
         # The distinct arguments of each instance, each embedded once.
         arguments = [
             sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
         ]
         max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
-        padding = [(0, 0, None)] * max_arguments
+        padding = [Mention(0, 0, None)] * max_arguments
         padded = [a + padding[len(a) :] for a in arguments]
         # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
         spans = encoded_text.new_tensor(
-            [[(start, end) for start, end, _ in a] for a in padded], dtype=torch.long
+            [[(argument.start, argument.end) for argument in a] for a in padded], dtype=torch.long
         )
         # Shape: (batch_size, max_arguments)
         argument_mask = spans.new_tensor(
@@ -262,10 +258,10 @@ class SpanPairRelationHead(RelationHead):
                 [
                     (
                         0
-                        if entity_type is None
-                        else self.vocab.get_token_index(entity_type, self._entity_type_namespace)
+                        if argument.label is None
+                        else self.vocab.get_token_index(argument.label, self._entity_type_namespace)
                     )
-                    for _, _, entity_type in a
+                    for argument in a
                 ]
                 for a in padded
             ]
@@ -294,7 +290,7 @@ class SpanPairRelationHead(RelationHead):
             dtype=torch.long,
         )
         widest_context = max(
-            max(head[0], tail[0]) - min(head[1], tail[1]) - 1
+            max(head.start, tail.start) - min(head.end, tail.end) - 1
             for instance_pairs in pairs
             for head, tail in instance_pairs
         )
@@ -379,24 +375,21 @@ class SpanPairRelationHead(RelationHead):
         return pooled.masked_fill((context_width == 0).unsqueeze(-1), 0.0)
 
     def _targets(
-        self, pairs: List[Tuple[Span, Span]], instance: Dict[str, Any], max_pairs: int
+        self, pairs: List[Tuple[Mention, Mention]], instance: Dict[str, Any], max_pairs: int
     ) -> List[int]:
         """The label index of each candidate pair (0: no relation), -1 for padding."""
-        shift = instance["token_offset"]
-        gold: Dict[Tuple[int, int, int, int], int] = {}
-        for head_start, head_end, tail_start, tail_end, label in instance["gold_relations"]:
-            label_id = self.vocab.get_token_to_index_vocabulary(self.label_namespace).get(label)
+        label_ids = self.vocab.get_token_to_index_vocabulary(self.label_namespace)
+        gold: Dict[Tuple[Span, Span], int] = {}
+        for relation in to_instance(instance["gold_relations"], instance):
+            label_id = label_ids.get(relation.label)
             if label_id is not None:
-                key = (head_start - shift, head_end - shift, tail_start - shift, tail_end - shift)
-                gold.setdefault(key, label_id + 1)
-        targets = [
-            gold.get((head[0], head[1], tail[0], tail[1]), NO_RELATION) for head, tail in pairs
-        ]
+                gold.setdefault((relation.head.span, relation.tail.span), label_id + 1)
+        targets = [gold.get((head.span, tail.span), NO_RELATION) for head, tail in pairs]
         return targets + [-1] * (max_pairs - len(pairs))
 
     def _decode(
-        self, logits: torch.Tensor, pairs: List[List[Tuple[Span, Span]]]
-    ) -> List[List[PredictedRelation]]:
+        self, logits: torch.Tensor, pairs: List[List[Tuple[Mention, Mention]]]
+    ) -> List[List[Relation]]:
         labels = self.vocab.get_index_to_token_vocabulary(self.label_namespace)
         with torch.no_grad():
             # Shape: (batch_size, max_pairs)
@@ -404,18 +397,17 @@ class SpanPairRelationHead(RelationHead):
         scores_list, best_list = scores.tolist(), best.tolist()
         decoded = []
         for i, instance_pairs in enumerate(pairs):
-            instance_relations = []
-            for p, ((hs, he, head_type), (ts, te, tail_type)) in enumerate(instance_pairs):
-                if best_list[i][p] != NO_RELATION:
-                    label = labels[best_list[i][p] - 1]
-                    instance_relations.append(
-                        (hs, he, ts, te, label, scores_list[i][p], head_type, tail_type)
-                    )
-            decoded.append(instance_relations)
+            decoded.append(
+                [
+                    Relation(head, tail, labels[best_list[i][p] - 1], scores_list[i][p])
+                    for p, (head, tail) in enumerate(instance_pairs)
+                    if best_list[i][p] != NO_RELATION
+                ]
+            )
         return decoded
 
 
-def _gold_first(gold: List[Span], predicted: List[Span]) -> List[Span]:
-    """The gold mentions, then the predicted spans whose boundaries no gold mention has."""
-    gold_boundaries = {(start, end) for start, end, _ in gold}
-    return gold + [span for span in predicted if (span[0], span[1]) not in gold_boundaries]
+def _gold_first(gold: List[Mention], predicted: List[Mention]) -> List[Mention]:
+    """The gold mentions, then the predicted mentions whose boundaries no gold mention has."""
+    gold_boundaries = {mention.span for mention in gold}
+    return gold + [mention for mention in predicted if mention.span not in gold_boundaries]

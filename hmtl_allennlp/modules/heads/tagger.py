@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -10,9 +10,8 @@ from allennlp.models.heads import Head
 from allennlp.modules import ConditionalRandomField, FeedForward, TimeDistributed
 from allennlp.modules.conditional_random_field import allowed_transitions
 
+from hmtl_allennlp.common.documents import Mention, to_instance
 from hmtl_allennlp.metrics import SpanF1
-
-Span = Tuple[int, int, str]
 
 
 @Head.register("crf_tagger")
@@ -120,8 +119,8 @@ class CrfTaggerHead(Head):
         # Returns
 
         A dict with `f"{task}_tags"` (the decoded tags, `List[List[str]]`), `f"{task}_spans"`
-        (per instance, the typed spans `(start, end, label)` with instance-local inclusive
-        offsets), `f"{task}_logits"` and, when `tags` is given, `loss`.
+        (per instance, the decoded `Mention`s, in instance offsets), `f"{task}_logits"` and,
+        when `tags` is given, `loss`.
         """
         # Shape: (batch_size, num_tokens, num_tags)
         logits = self._logits(self._dropout(encoded_text))
@@ -133,20 +132,16 @@ class CrfTaggerHead(Head):
         }
         if tags is not None:
             output["loss"] = self._negative_log_likelihood(logits, tags, mask)
-            gold_spans = [
-                [
-                    (start - instance["token_offset"], end - instance["token_offset"], label)
-                    for start, end, label in instance["gold_mentions"]
-                ]
-                for instance in metadata
-            ]
+            gold_spans = [to_instance(instance["gold_mentions"], instance) for instance in metadata]
             self._span_f1(output[f"{self.task}_spans"], gold_spans)
         return output
 
-    def decode_spans(self, encoded_text: torch.Tensor, mask: torch.BoolTensor) -> List[List[Span]]:
+    def decode_spans(
+        self, encoded_text: torch.Tensor, mask: torch.BoolTensor
+    ) -> List[List[Mention]]:
         """
-        Decodes typed spans `(start, end, label)` (instance-local, inclusive) without computing a
-        loss and without dropout: the mention source of a relation head sitting above this level.
+        Decodes `Mention`s (in instance offsets) without computing a loss and without dropout:
+        the mention source of a relation head sitting above this level.
         """
         with torch.no_grad():
             predicted_tags = self._viterbi_tags(self._logits(encoded_text), mask)
@@ -172,8 +167,8 @@ class CrfTaggerHead(Head):
         return predicted
 
     @staticmethod
-    def _tags_to_spans(tags: List[str]) -> List[Span]:
-        return [(start, end, label) for label, (start, end) in bioul_tags_to_spans(tags)]
+    def _tags_to_spans(tags: List[str]) -> List[Mention]:
+        return [Mention(start, end, label) for label, (start, end) in bioul_tags_to_spans(tags)]
 
     def _negative_log_likelihood(
         self, logits: torch.Tensor, tags: torch.LongTensor, mask: torch.BoolTensor

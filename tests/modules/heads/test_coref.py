@@ -14,6 +14,7 @@ from allennlp.nn import util
 from allennlp_models.coref.models.coref import CoreferenceResolver
 
 from hmtl_allennlp.modules.heads.coref import CoreferenceHead
+from tests.annotations import dygie_clusters
 
 INPUT_DIM = 6
 EMBEDDING_DIM = 4
@@ -83,7 +84,7 @@ def make_batch(documents: List[Dict[str, Any]]) -> Dict[str, Any]:
                 "sentence_lengths": document["sentence_lengths"],
                 "gold_mentions": [],
                 "gold_relations": [],
-                "gold_clusters": document["gold_clusters"],
+                "gold_clusters": dygie_clusters(document["gold_clusters"]),
             }
         )
     num_spans = max(1, max(len(spans) for spans in all_spans))

@@ -8,6 +8,8 @@ from allennlp.data import Vocabulary
 
 from hmtl_allennlp.modules.heads import MultiHeadSelectionHead
 from hmtl_allennlp.modules.heads.relation import BIOUL_POSITIONS
+from hmtl_allennlp.common.documents import Mention, Relation
+from tests.annotations import dygie_mentions, dygie_relations
 
 
 @pytest.fixture
@@ -36,8 +38,8 @@ def metadata(gold_mentions, gold_relations=(), sentence_lengths=None, token_offs
     return {
         "token_offset": token_offset,
         "sentence_lengths": sentence_lengths or [num_tokens],
-        "gold_mentions": list(gold_mentions),
-        "gold_relations": list(gold_relations),
+        "gold_mentions": dygie_mentions(gold_mentions),
+        "gold_relations": dygie_relations(gold_relations, gold_mentions),
     }
 
 
@@ -56,10 +58,9 @@ def test_relations_between_gold_mentions_carry_spans_types_and_scores(vocab):
     relations[0, 0, 3, 0] = 1.0
     output = head(encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=relations)
     [[relation]] = output["relations"]
-    head_start, head_end, tail_start, tail_end, label, score, head_type, tail_type = relation
-    assert (head_start, head_end, tail_start, tail_end, label) == (0, 0, 2, 3, "LIVES_IN")
-    assert (head_type, tail_type) == ("PER", "LOC")
-    assert score == pytest.approx(torch.sigmoid(torch.tensor(0.5)).item())
+    assert relation.head == Mention(0, 0, "PER") and relation.tail == Mention(2, 3, "LOC")
+    assert relation.label == "LIVES_IN"
+    assert relation.score == pytest.approx(torch.sigmoid(torch.tensor(0.5)).item())
     metrics = head.get_metrics(reset=True)
     assert metrics["strict_f1"] == 1.0
     assert metrics["boundaries_f1"] == 1.0
@@ -75,10 +76,10 @@ def test_predicted_mentions_are_the_arguments_when_a_mention_level_is_set(vocab)
         metadata=[meta],
         relations=torch.zeros(1, 4, 4, 1),
         # Right boundaries, wrong head type.
-        predicted_mentions=[[(0, 0, "ORG"), (3, 3, "LOC")]],
+        predicted_mentions=[[Mention(0, 0, "ORG"), Mention(3, 3, "LOC")]],
     )
-    assert [r[:5] + r[6:] for r in output["relations"][0]] == [
-        (0, 0, 3, 3, "LIVES_IN", "ORG", "LOC")
+    assert [r._replace(score=None) for r in output["relations"][0]] == [
+        Relation(Mention(0, 0, "ORG"), Mention(3, 3, "LOC"), "LIVES_IN")
     ]
     metrics = head.get_metrics(reset=True)
     assert metrics["strict_f1"] == 0.0
@@ -188,7 +189,8 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
         vocab, task="relation", input_dim=2, hidden_dim=2, entity_label_embedding_dim=3
     )
     labels = head._entity_labels(
-        [[(0, 0, "PER"), (2, 3, "LOC")], [(1, 1, "PLANT")]], MASK.repeat(2, 1)
+        [[Mention(0, 0, "PER"), Mention(2, 3, "LOC")], [Mention(1, 1, "PLANT")]],
+        MASK.repeat(2, 1),
     )
     num_types = vocab.get_vocab_size("mention_types")  # padding, unknown, PER, LOC
     per, loc = (vocab.get_token_index(t, "mention_types") for t in ("PER", "LOC"))

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from hmtl_allennlp.modules.heads import MultiHeadSelectionHead, SpanPairRelationHead
+from tests.annotations import dygie_mentions, dygie_relations
 
 # Four sentences of six tokens (token ids), their typed mentions and relations: relations
 # pointing forwards and backwards, and a sentence whose mentions are not related.
@@ -21,8 +22,8 @@ def batch():
         {
             "token_offset": 0,
             "sentence_lengths": [len(tokens)],
-            "gold_mentions": mentions,
-            "gold_relations": relations,
+            "gold_mentions": dygie_mentions(mentions),
+            "gold_relations": dygie_relations(relations, mentions),
         }
         for tokens, mentions, relations in SENTENCES
     ]

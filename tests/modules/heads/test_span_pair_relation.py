@@ -5,6 +5,8 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
 
 from hmtl_allennlp.modules.heads import SpanPairRelationHead
+from hmtl_allennlp.common.documents import Mention, Relation
+from tests.annotations import dygie_mentions, dygie_relations
 
 INPUT_DIM = 6
 
@@ -20,8 +22,8 @@ def metadata(gold_mentions=(), gold_relations=(), num_tokens=6, token_offset=0, 
     return {
         "token_offset": token_offset,
         "sentence_lengths": lengths or [num_tokens],
-        "gold_mentions": list(gold_mentions),
-        "gold_relations": list(gold_relations),
+        "gold_mentions": dygie_mentions(gold_mentions),
+        "gold_relations": dygie_relations(gold_relations, gold_mentions),
     }
 
 
@@ -50,11 +52,12 @@ def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_typ
     text, mask = encoded()
     output = head(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
     relations = sorted(output["relations"][0])
-    assert [r[:5] + r[6:] for r in relations] == [
-        (0, 1, 4, 4, "LIVES_IN", "PER", "LOC"),
-        (4, 4, 0, 1, "LIVES_IN", "LOC", "PER"),
+    assert [r._replace(score=None) for r in relations] == [
+        Relation(Mention(0, 1, "PER"), Mention(4, 4, "LOC"), "LIVES_IN"),
+        Relation(Mention(4, 4, "LOC"), Mention(0, 1, "PER"), "LIVES_IN"),
     ]
-    assert relations[0][5] == pytest.approx(torch.softmax(torch.tensor([-5.0, 5, -5]), 0)[1].item())
+    expected_score = torch.softmax(torch.tensor([-5.0, 5, -5]), 0)[1].item()
+    assert relations[0].score == pytest.approx(expected_score)
     metrics = head.get_metrics(reset=True)
     assert metrics["strict_precision"] == 0.5 and metrics["strict_recall"] == 1.0
     assert metrics["uses_gold_mentions"] == 1.0
@@ -106,7 +109,7 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
 ):
     text, mask = encoded()
     # The tagger found Paris only, and one spurious mention.
-    predicted = [[(4, 4, "LOC"), (2, 2, "ORG")]]
+    predicted = [[Mention(4, 4, "LOC"), Mention(2, 2, "ORG")]]
     arguments = dict(
         encoded_text=text,
         mask=mask,
@@ -123,7 +126,7 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
             head._label_projection.weight.zero_()
             head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
         relations = head(**arguments)["relations"][0]
-        return sorted((r[0], r[1], r[2], r[3]) for r in relations)
+        return sorted((*r.head.span, *r.tail.span) for r in relations)
 
     gold = [(0, 1, 4, 4), (4, 4, 0, 1)]
     predicted_pairs = [(2, 2, 4, 4), (4, 4, 2, 2)]
@@ -213,9 +216,9 @@ def test_context_of_gaps_of_every_width_and_its_gradient_are_those_of_each_gap_a
 def test_only_the_first_mentions_of_a_sentence_are_paired(relation_vocab):
     head = make_head(relation_vocab, max_mentions_per_sentence=3)
     # Five one-token mentions in sentence 0 (tokens 0-4), two in sentence 1 (tokens 5-6).
-    mentions = [(i, i, "PER") for i in (4, 0, 3, 1, 2, 5, 6)]
+    mentions = [Mention(i, i, "PER") for i in (4, 0, 3, 1, 2, 5, 6)]
     pairs = head._candidate_pairs(mentions, [5, 2])
-    arguments = {span[0] for pair in pairs for span in pair}
+    arguments = {mention.start for pair in pairs for mention in pair}
     assert arguments == {0, 1, 2, 5, 6}
     assert len(pairs) == 3 * 2 + 2 * 1
     with pytest.raises(ConfigurationError, match="max_mentions_per_sentence"):
@@ -240,5 +243,9 @@ def test_pairs_scored_in_chunks_give_the_same_output(relation_vocab, monkeypatch
     assert len(whole[0]) > 0 and len(whole) == len(chunked)
     for instance_whole, instance_chunked in zip(whole, chunked):
         # The same relations; scores up to floating-point rounding (other matrix shapes).
-        assert [r[:5] + r[6:] for r in instance_whole] == [r[:5] + r[6:] for r in instance_chunked]
-        assert [r[5] for r in instance_whole] == pytest.approx([r[5] for r in instance_chunked])
+        assert [r._replace(score=None) for r in instance_whole] == [
+            r._replace(score=None) for r in instance_chunked
+        ]
+        assert [r.score for r in instance_whole] == pytest.approx(
+            [r.score for r in instance_chunked]
+        )

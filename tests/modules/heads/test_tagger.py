@@ -8,6 +8,7 @@ from allennlp.models.heads import Head
 from allennlp.modules import FeedForward
 
 from hmtl_allennlp.modules.heads import CrfTaggerHead
+from tests.annotations import dygie_mentions
 
 TAGS = ["O", "U-PER", "B-LOC", "I-LOC", "L-LOC"]
 
@@ -44,7 +45,7 @@ def one_hot_logits(tag_sequences, num_tokens):
 
 
 def metadata(gold_mentions, token_offset=0):
-    return {"token_offset": token_offset, "gold_mentions": gold_mentions}
+    return {"token_offset": token_offset, "gold_mentions": dygie_mentions(gold_mentions)}
 
 
 def test_decodes_typed_instance_local_spans_and_scores_them_at_document_level(vocab):

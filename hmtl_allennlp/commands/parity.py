@@ -1,0 +1,85 @@
+"""
+Whether `allennlp predict` outputs what `allennlp evaluate` scores: the scores that evaluation
+reports for an archive and data files, next to the scores of the "hmtl" predictor's outputs on
+the same files' documents, scored against their gold annotations with the same metrics.
+"""
+
+import json
+from typing import Dict, List, Tuple
+
+from allennlp.commands.evaluate import evaluate_from_archive
+from allennlp.common.util import JsonDict
+from allennlp.predictors import Predictor
+
+from hmtl_allennlp.common.documents import GoldDocument
+from hmtl_allennlp.dataset_readers.document_reader import task_readers
+from hmtl_allennlp.metrics.prediction_scores import score_predictions
+
+# The main score of each task, as the model names it.
+MAIN_METRICS = {
+    "ner": "ner_f1",
+    "emd": "emd_f1",
+    "relation": "relation_strict_f1",
+    "coref": "coref_avg_f1",
+}
+# The scores compared: the main ones, and what makes up the coreference F1.
+COMPARED_METRICS = list(MAIN_METRICS.values()) + [
+    "relation_boundaries_f1",
+    "coref_muc_f1",
+    "coref_b3_f1",
+    "coref_ceafe_f1",
+]
+
+
+def prediction_parity(
+    archive_path: str, data_paths: Dict[str, str], batch_size: int = 8
+) -> Dict[str, Tuple[float, float]]:
+    """
+    {metric: (what `allennlp evaluate` reports, what the predictions score)} for the tasks of
+    `data_paths` ({task: data file}, as `allennlp evaluate` takes them for an HMTL archive).
+    The predictor reads each file's documents as the archive's reader of the task parses them,
+    given as tokenized sentences (with their gold mentions, which only a model that takes gold
+    mentions uses), in batches of `batch_size` documents.
+    """
+    evaluated = evaluate_from_archive(archive_path, json.dumps(data_paths))
+    predictor = Predictor.from_path(archive_path, "hmtl")
+    readers = task_readers(predictor._dataset_reader)
+    compared: Dict[str, Tuple[float, float]] = {}
+    # One prediction pass per file, for every task read from it.
+    for path in sorted(set(data_paths.values())):
+        tasks = [task for task, task_path in data_paths.items() if task_path == path]
+        documents = list(readers[tasks[0]].read_documents(path))
+        outputs: List[JsonDict] = []
+        for start in range(0, len(documents), batch_size):
+            outputs.extend(
+                predictor.predict_batch_json(
+                    [_input(document) for document in documents[start : start + batch_size]]
+                )
+            )
+        predicted = score_predictions(tasks, outputs, documents)
+        for metric in COMPARED_METRICS:
+            if metric in predicted and metric in evaluated:
+                compared[metric] = (evaluated[metric], predicted[metric])
+    return compared
+
+
+def format_parity(compared: Dict[str, Tuple[float, float]]) -> str:
+    """The table of `prediction_parity`, in percent."""
+    lines = [f"{'metric':<24} {'evaluate':>9} {'predict':>9} {'difference':>11}"]
+    for metric, (evaluated, predicted) in compared.items():
+        lines.append(
+            f"{metric:<24} {100 * evaluated:9.2f} {100 * predicted:9.2f} "
+            f"{100 * (predicted - evaluated):11.2g}"
+        )
+    return "\n".join(lines)
+
+
+def _input(document: GoldDocument) -> JsonDict:
+    # A model whose relation level takes gold mentions reads them from the input's "ner".
+    document_input: JsonDict = {"doc_key": document.doc_key, "sentences": document.sentences}
+    if document.mentions is not None and document.relations is not None:
+        document_input["ner"] = [
+            [[mention.start, mention.end, mention.label] for mention in sentence]
+            for sentence in document.mentions
+        ]
+    return document_input
