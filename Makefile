@@ -16,7 +16,7 @@ setup:
 browser:
 	@bash scripts/setup_browser.sh
 
-LINTED := hmtl_allennlp tests benchmarks scripts
+LINTED := hmtl_allennlp hmtl_allennlp_compat tests benchmarks scripts
 
 lint: setup
 	$(VENV)/bin/flake8 $(LINTED)
