@@ -5,6 +5,9 @@ import torch
 
 from hmtl_allennlp.modules.heads import MultiHeadSelectionHead, SpanPairRelationHead
 
+# Slow: trains a head.
+pytestmark = pytest.mark.slow
+
 # Four sentences of six tokens (token ids), their typed mentions and relations: relations
 # pointing forwards and backwards, and a sentence whose mentions are not related.
 SENTENCES = [
