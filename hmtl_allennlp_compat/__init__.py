@@ -19,11 +19,12 @@ What it does:
    rule-based sentencizer) for raw-text tokenization, because AllenNLP's ``get_spacy_model``
    tries to download ``en_core_web_sm`` when it is missing.
 """
+
 import importlib.abc
 import importlib.machinery
 import sys
 import types
-from typing import Optional
+from typing import NoReturn, Optional
 
 _TORCHVISION = "torchvision"
 
@@ -34,7 +35,7 @@ torchvision_failure: Optional[str] = None
 class _UnavailableModule(types.ModuleType):
     """A stand-in for torchvision (or one of its submodules) that fails on first use."""
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> NoReturn:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         raise ImportError(
@@ -91,7 +92,8 @@ class TorchvisionFallbackFinder(importlib.abc.MetaPathFinder):
                 return importlib.machinery.ModuleSpec(fullname, _StandInLoader(), is_package=True)
             return None
         real_spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if real_spec is None:
+        # A spec without a loader is a bare namespace directory, not an installed torchvision.
+        if real_spec is None or real_spec.loader is None:
             torchvision_failure = "it is not installed"
             return importlib.machinery.ModuleSpec(fullname, _StandInLoader(), is_package=True)
         real_spec.loader = _FallbackLoader(real_spec.loader)

@@ -7,6 +7,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+# Slow: runs Python (and allennlp) in subprocesses.
+pytestmark = pytest.mark.slow
+
 
 def run_python(code: str, extra_path=None) -> subprocess.CompletedProcess:
     env = None

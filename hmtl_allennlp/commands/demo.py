@@ -4,6 +4,7 @@ The `hmtl-demo` subcommand: serves the web demo (`hmtl_allennlp.demo`) of an arc
 
 import argparse
 import logging
+from typing import Tuple, cast
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
@@ -87,7 +88,8 @@ def _serve_from_args(args: argparse.Namespace) -> None:
             f"allennlp hmtl-demo: error: cannot listen on {args.host}:{args.port}: "
             f"{error.strerror or error}"
         )
-    host, port = server.server_address[:2]
+    # An AF_INET or AF_INET6 server's address starts with (host, port).
+    host, port = cast(Tuple[str, int], server.server_address[:2])
     # Printed (not only logged) and flushed: scripts wait for this line to know the port.
     print(
         f"hmtl-demo: serving {args.archive_file} on http://{host}:{port}/ (Ctrl-C stops)",

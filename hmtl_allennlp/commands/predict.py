@@ -44,4 +44,5 @@ def install_raw_line_reading() -> None:
     this plugin is enough, however it is found.
     """
     if not issubclass(predict._PredictManager, RawLinePredictManager):
-        predict._PredictManager = RawLinePredictManager
+        # Replacing the class the command looks up is the hook; mypy sees a class being rebound.
+        predict._PredictManager = RawLinePredictManager  # type: ignore[misc]

@@ -266,15 +266,17 @@ def _charseq_offsets(path: Path, mention: ElementTree.Element, part: str) -> Tup
     charseq = mention.find(f"{part}/charseq")
     if charseq is None:
         raise DataFormatError(f"{path}: <{mention.tag} {mention.get('ID')}> has no {part}/charseq.")
-    return int(charseq.get("START")), int(charseq.get("END"))  # checked by _check_charseqs
+    # The values are checked by _check_charseqs.
+    return int(_attribute(path, charseq, "START")), int(_attribute(path, charseq, "END"))
 
 
 def _check_charseqs(path: Path, document: ElementTree.Element, text: str, sgm_path: Path) -> None:
     """Every charseq's START..END (inclusive) must read its own text in the `.sgm` text."""
     owner = document.get("DOCID", "document")
     for element in document.iter():
-        if element.get("ID") is not None:
-            owner = element.get("ID")
+        element_id = element.get("ID")
+        if element_id is not None:
+            owner = element_id
         if element.tag != "charseq":
             continue
         start, end = element.get("START", ""), element.get("END", "")
@@ -537,12 +539,14 @@ def _on_tokens(
     Maps the mentions onto tokens. A mention with the span and type of an earlier one is merged
     into it: its id then names the earlier one's span and entity (for relations and clusters).
     """
-    token_starts, token_ends = {}, {}
-    for index, (start, end) in enumerate(
+    # Token index by the token's first character, and by the character after its last.
+    token_starts: Dict[int, int] = {}
+    token_ends: Dict[int, int] = {}
+    for index, (char_start, char_end) in enumerate(
         token for sentence in char_sentences for token in sentence
     ):
-        token_starts[start] = index
-        token_ends[end] = index
+        token_starts[char_start] = index
+        token_ends[char_end] = index
     result = _TokenMentions()
     first_of_span: Dict[Tuple[int, int, str], str] = {}
     for spanned in mentions:

@@ -209,7 +209,10 @@ class _DocumentBeingRead:
         token = self.num_tokens
         pieces = [] if coreference in ("-", "_") else coreference.split("|")
         # The scorer's order: one-token mentions, then openings, then closings.
-        one_token, starts, ends = [], [], []
+        # Cluster ids of the mentions that this token is, opens or closes.
+        one_token: List[str] = []
+        starts: List[str] = []
+        ends: List[str] = []
         for piece in pieces:
             for pattern, found in (
                 (_ONE_TOKEN_MENTION, one_token),

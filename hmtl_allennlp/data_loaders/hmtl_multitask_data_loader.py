@@ -152,7 +152,7 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
         self._epoch = 0
         self._first_epoch_without: Dict[str, int] = {}
         self._streams = (
-            {task: self._endless_stream(task, scheduler.seed) for task in self._loaders}
+            {task: self._endless_stream(task, scheduler) for task in self._loaders}
             if isinstance(scheduler, HmtlSamplingScheduler)
             else {}
         )
@@ -216,11 +216,11 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
             raise ConfigurationError(f"No instances{workers} for: {', '.join(empty)}.")
         return counts
 
-    def _endless_stream(self, task: str, seed: int) -> Iterator[Instance]:
+    def _endless_stream(self, task: str, scheduler: HmtlSamplingScheduler) -> Iterator[Instance]:
         loader = self._loaders[task]
         # crc32, unlike hash(), is the same in every process.
-        random = numpy.random.default_rng([seed, zlib.crc32(task.encode("utf-8"))])
-        batch_size = self.scheduler.batch_size_of(task)
+        random = numpy.random.default_rng([scheduler.seed, zlib.crc32(task.encode("utf-8"))])
+        batch_size = scheduler.batch_size_of(task)
         left_over: List[Instance] = []
         while True:
             instances = list(loader.iter_instances())

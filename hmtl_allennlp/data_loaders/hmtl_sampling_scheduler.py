@@ -132,7 +132,9 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
         if self.sampling == "uniform":
             weights = {task: 1.0 for task in batches}
         elif self.sampling == "temperature":
-            weights = {task: count ** (1 / self.temperature) for task, count in batches.items()}
+            assert self.temperature is not None  # __init__ requires it for this sampling
+            exponent = 1 / self.temperature
+            weights = {task: count**exponent for task, count in batches.items()}
         else:
             weights = {task: float(count) for task, count in batches.items()}
         total = sum(weights.values())
@@ -160,9 +162,9 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
         )
         return [tasks[draw] for draw in draws]
 
-    def batch_instances(  # type: ignore[override]
+    def batch_instances(
         self,
-        epoch_instances: Dict[str, Iterable[Instance]],
+        epoch_instances: Mapping[str, Iterable[Instance]],
         *,
         dataset_counts: Optional[Mapping[str, int]] = None,
         epoch: int = 0,

@@ -17,7 +17,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata, resources
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from allennlp.common.util import JsonDict
 from allennlp.models.archival import Archive
@@ -82,7 +82,7 @@ class DemoServer(ThreadingHTTPServer):
             raise ValueError(f"max_characters must be at least 1, got {max_characters}.")
         # strict: input that cannot be read or a failing prediction raises, and becomes the
         # status of the answer, instead of an output line with an "error" field.
-        predictor_arguments = {"strict": True}
+        predictor_arguments: Dict[str, Any] = {"strict": True}
         if max_document_tokens is not None:
             predictor_arguments["max_document_tokens"] = max_document_tokens
         self.predictor = HmtlPredictor(

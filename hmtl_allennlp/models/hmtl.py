@@ -1,6 +1,6 @@
 import inspect
 import math
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Protocol, cast
 
 import torch
 
@@ -17,6 +17,12 @@ from hmtl_allennlp.common.errors import NonFiniteLossError
 # The task of the prediction instances of sentences: they run every sentence-level head (all
 # but those whose head is `document_level`, coreference) at once, each as its own task would.
 SENTENCE_LEVELS_TASK = "sentence_levels"
+
+
+class _MentionSource(Protocol):
+    """A head that decodes mentions for a level above it (`_check_mention_level` checks it)."""
+
+    def decode_spans(self, encoded_text: torch.Tensor, mask: torch.BoolTensor) -> Any: ...
 
 
 class Level(FromParams):
@@ -121,9 +127,10 @@ class HierarchicalMultiTaskModel(Model):
         levels: Dict[str, Level],
         initializer: InitializerApplicator = InitializerApplicator(),
         regularizer: Optional[RegularizerApplicator] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(vocab, regularizer=regularizer, **kwargs)
+        # Model declares `regularizer: RegularizerApplicator = None`, an implicit Optional.
+        super().__init__(vocab, regularizer=regularizer, **kwargs)  # type: ignore[arg-type]
         if not levels:
             raise ConfigurationError("The hmtl model needs at least one level.")
         self._text_field_embedder = text_field_embedder
@@ -229,6 +236,10 @@ class HierarchicalMultiTaskModel(Model):
             chain.append(parent)
         return chain[::-1]
 
+    def _head(self, name: str) -> Head:
+        # A ModuleDict types its values as plain Modules; every value of `_heads` is a Head.
+        return cast(Head, self._heads[name])
+
     def _check_mention_level(self, name: str, mention_level: str) -> None:
         if mention_level not in self._heads:
             raise ConfigurationError(
@@ -248,7 +259,7 @@ class HierarchicalMultiTaskModel(Model):
                 "(a tagger level such as 'crf_tagger' can)."
             )
 
-    def forward(  # type: ignore
+    def forward(  # type: ignore[override]
         self,
         tokens: TextFieldTensors,
         task: List[str],
@@ -393,7 +404,9 @@ class HierarchicalMultiTaskModel(Model):
             available["predicted_mentions"] = (
                 outputs_so_far[spans_key]
                 if spans_key in outputs_so_far
-                else self._heads[mention_level].decode_spans(encoded[mention_level], mask)
+                else cast(_MentionSource, self._heads[mention_level]).decode_spans(
+                    encoded[mention_level], mask
+                )
             )
         accepted = self._head_arguments[name]
         return self._heads[name](
@@ -401,8 +414,8 @@ class HierarchicalMultiTaskModel(Model):
         )
 
     def make_output_human_readable(self, output_dict: Dict[str, Any]) -> Dict[str, Any]:
-        for head in self._heads.values():
-            output_dict = head.make_output_human_readable(output_dict)
+        for name in self._heads:
+            output_dict = self._head(name).make_output_human_readable(output_dict)
         return output_dict
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
@@ -425,16 +438,18 @@ class HierarchicalMultiTaskModel(Model):
         for name, (loss_sum, batches) in zip(self._level_order, statistics.tolist()):
             if batches == 0:
                 continue
-            head = self._heads[name]
+            head = self._head(name)
             head_metrics = head.get_metrics(reset)
+            # A class attribute of every head of this package; `Head` does not declare it.
+            main_metric = cast(str, head.main_metric)
             if not reset:
                 # During an epoch (the progress bar) only the main score: per-type scores and
                 # precision/recall of four tasks would not fit on a line.
-                head_metrics = {head.main_metric: head_metrics[head.main_metric]}
+                head_metrics = {main_metric: head_metrics[main_metric]}
             metrics.update({f"{name}_{key}": value for key, value in head_metrics.items()})
             metrics[f"{name}_loss"] = loss_sum / batches
             metrics[f"{name}_batches"] = int(batches)
-            main_scores.append(head_metrics[head.main_metric])
+            main_scores.append(head_metrics[main_metric])
         metrics["combined_f1"] = sum(main_scores) / len(main_scores) if main_scores else 0.0
         if reset:
             self._task_statistics = {name: [0.0, 0] for name in self._level_order}

@@ -2,7 +2,7 @@ import logging
 import math
 import os
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, cast
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -11,9 +11,12 @@ from allennlp.training.callbacks.callback import TrainerCallback
 from tensorboardX import SummaryWriter  # what AllenNLP's "tensorboard" callback writes with
 
 from hmtl_allennlp.training.epoch_metrics import rewrite_epoch_metrics
+from hmtl_allennlp.training.task_counts import batch_task
 
 if TYPE_CHECKING:
     from allennlp.training.gradient_descent_trainer import GradientDescentTrainer
+
+    from hmtl_allennlp.models import HierarchicalMultiTaskModel
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class GradientNormsCallback(TrainerCallback):
         self._counts: Dict[str, int] = defaultdict(int)
 
     def on_start(
-        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs
+        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs: Any
     ) -> None:
         super().on_start(trainer, is_primary)
         if getattr(trainer, "_use_amp", False):
@@ -84,7 +87,7 @@ class GradientNormsCallback(TrainerCallback):
         trainer: "GradientDescentTrainer",
         batch_outputs: Dict[str, torch.Tensor],
         backward_called: bool,
-        **kwargs,
+        **kwargs: Any,
     ) -> bool:
         if backward_called:
             raise ConfigurationError(
@@ -107,16 +110,17 @@ class GradientNormsCallback(TrainerCallback):
         is_training: bool,
         is_primary: bool = True,
         batch_grad_norm: Optional[float] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if not is_training or not self._pending:
             return
         # With gradient accumulation an update's gradient is that of all its batches: the task
         # of its first batch names it.
-        task = batch_inputs[0]["task"][0]
+        task = batch_task(batch_inputs[0])
         # A module outside the task's levels (the EMD level, under a NER batch) has no gradient
         # from it.
-        trained = set(trainer.model.levels_under(task)) | {"embeddings"}
+        model = cast("HierarchicalMultiTaskModel", trainer.model)  # checked by on_start
+        trained = set(model.levels_under(task)) | {"embeddings"}
         for name, norm in self._pending.items():
             if name not in trained:
                 continue
@@ -135,7 +139,7 @@ class GradientNormsCallback(TrainerCallback):
         metrics: Dict[str, Any],
         epoch: int,
         is_primary: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         for key in sorted(self._sums):
             metrics[f"gradient_norm_{key}"] = self._sums[key] / self._counts[key]
@@ -148,10 +152,10 @@ class GradientNormsCallback(TrainerCallback):
     def on_end(
         self,
         trainer: "GradientDescentTrainer",
-        metrics: Dict[str, Any] = None,
-        epoch: int = None,
+        metrics: Optional[Dict[str, Any]] = None,
+        epoch: Optional[int] = None,
         is_primary: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if self._writer is not None:
             self._writer.close()

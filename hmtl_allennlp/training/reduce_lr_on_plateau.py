@@ -1,4 +1,4 @@
-from typing import List, Union
+from typing import List, Literal, Union, cast
 
 import torch
 from allennlp.training.learning_rate_schedulers.learning_rate_scheduler import (
@@ -53,13 +53,16 @@ class ReduceLrOnPlateauScheduler(_PyTorchLearningRateSchedulerWithMetricsWrapper
         min_lr: Union[float, List[float]] = 0,
         eps: float = 1e-8,
     ) -> None:
+        # AllenNLP's wrapper is annotated with `_LRScheduler`, which torch 2's ReduceLROnPlateau
+        # (an `LRScheduler`) is not; the wrapper only calls its step(metric).
         super().__init__(
-            torch.optim.lr_scheduler.ReduceLROnPlateau(
+            torch.optim.lr_scheduler.ReduceLROnPlateau(  # type: ignore[arg-type]
                 optimizer=optimizer,
                 mode="max",
                 factor=factor,
                 patience=patience,
-                threshold_mode=threshold_mode,
+                # torch checks the value; AllenNLP builds the argument from a plain string.
+                threshold_mode=cast(Literal["rel", "abs"], threshold_mode),
                 threshold=threshold,
                 cooldown=cooldown,
                 min_lr=min_lr,

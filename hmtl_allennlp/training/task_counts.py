@@ -1,5 +1,5 @@
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, cast
 
 import torch
 from allennlp.data import TensorDict
@@ -47,7 +47,7 @@ class TaskCountsCallback(TrainerCallback):
         self._instances: Counter = Counter()
 
     def on_start(
-        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs
+        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs: Any
     ) -> None:
         super().on_start(trainer, is_primary)
         check_multitask_setup(trainer)
@@ -63,14 +63,14 @@ class TaskCountsCallback(TrainerCallback):
         is_training: bool,
         is_primary: bool = True,
         batch_grad_norm: Optional[float] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if not is_training:
             return
         # With gradient accumulation a parameter update takes several batches.
         for batch in batch_inputs:
             # Batches are homogeneous in task: `task` is the same string for every instance.
-            task = self._task if self._task is not None else batch["task"][0]
+            task = self._task if self._task is not None else batch_task(batch)
             self._batches[task] += 1
             self._instances[task] += _batch_size(batch)
 
@@ -80,7 +80,7 @@ class TaskCountsCallback(TrainerCallback):
         metrics: Dict[str, Any],
         epoch: int,
         is_primary: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         tasks = sorted(set(self._batches) | set(getattr(trainer.data_loader, "tasks", [])))
         # Every worker counts the instances of its own shard.
@@ -97,6 +97,12 @@ class TaskCountsCallback(TrainerCallback):
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         self._batches = Counter(state_dict["batches"])
         self._instances = Counter(state_dict["instances"])
+
+
+def batch_task(batch: TensorDict) -> str:
+    """The task of a batch of the "hmtl_multitask" data loader (its batches have one task)."""
+    # `task` is a MetadataField: a list of strings, not one of TensorDict's tensors.
+    return cast(List[str], batch["task"])[0]
 
 
 def _batch_size(batch: TensorDict) -> int:

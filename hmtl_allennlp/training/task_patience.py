@@ -1,5 +1,5 @@
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, cast
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import TensorDict
@@ -55,7 +55,7 @@ class TaskPatienceCallback(TrainerCallback):
         self._validated_this_epoch = False
 
     def on_start(
-        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs
+        self, trainer: "GradientDescentTrainer", is_primary: bool = True, **kwargs: Any
     ) -> None:
         super().on_start(trainer, is_primary)
         loader = trainer.data_loader
@@ -91,7 +91,7 @@ class TaskPatienceCallback(TrainerCallback):
         is_training: bool,
         is_primary: bool = True,
         batch_grad_norm: Optional[float] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         # The trainer's epoch metrics keep the last validation scores in epochs it does not
         # validate, so whether this epoch validated is seen here.
@@ -104,7 +104,7 @@ class TaskPatienceCallback(TrainerCallback):
         metrics: Dict[str, Any],
         epoch: int,
         is_primary: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if not self._validated_this_epoch:
             return
@@ -127,7 +127,8 @@ class TaskPatienceCallback(TrainerCallback):
             tracker.add_metrics(validation_metrics)
             if tracker.should_stop_early():
                 self._first_epoch_without[task] = epoch + 1
-                trainer.data_loader.stop_task(task, epoch + 1)
+                # on_start checked that the loader is a HmtlMultiTaskDataLoader.
+                cast(HmtlMultiTaskDataLoader, trainer.data_loader).stop_task(task, epoch + 1)
                 logger.info(
                     "Task %s: no improvement of %s for %d epochs; it is no longer trained.",
                     task,
@@ -139,7 +140,7 @@ class TaskPatienceCallback(TrainerCallback):
             # GradientDescentTrainer (2.10) has no public way for a callback to end training;
             # right after the callbacks' `on_epoch` it ends the epoch loop when its metric
             # tracker says to stop early, so that tracker is made to say so.
-            trainer._metric_tracker.should_stop_early = lambda: True  # type: ignore[assignment]
+            trainer._metric_tracker.should_stop_early = lambda: True  # type: ignore[method-assign]
 
     def state_dict(self) -> Dict[str, Any]:
         return {

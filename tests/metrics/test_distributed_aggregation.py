@@ -13,6 +13,9 @@ import torch.multiprocessing
 
 from hmtl_allennlp.metrics import CorefScores, RelationF1, SpanF1
 
+# Slow: runs two worker processes.
+pytestmark = pytest.mark.slow
+
 WORLD_SIZE = 2
 
 # Per worker, the arguments of each metric's calls.

@@ -22,6 +22,9 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         self.params = self.set_up_config("hmtl")
         self.batches = self.first_batch_of_each_task(self.params, self.model)
 
+    def test_model_batch_norm_verification(self):
+        self.check_normalization_bias(self.params, self.model)
+
     def count_encoder_calls(self, model: Model) -> Counter:
         calls: Counter = Counter()
         for name, encoder in model._encoders.items():

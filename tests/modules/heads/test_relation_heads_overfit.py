@@ -6,6 +6,9 @@ import torch
 from hmtl_allennlp.modules.heads import MultiHeadSelectionHead, SpanPairRelationHead
 from tests.annotations import dygie_mentions, dygie_relations
 
+# Slow: trains a head.
+pytestmark = pytest.mark.slow
+
 # Four sentences of six tokens (token ids), their typed mentions and relations: relations
 # pointing forwards and backwards, and a sentence whose mentions are not related.
 SENTENCES = [
