@@ -8,7 +8,7 @@ import argparse
 import json
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple, cast
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
@@ -18,7 +18,7 @@ from allennlp.models.archival import Archive
 from hmtl_allennlp.commands.archive import load_model_archive
 from hmtl_allennlp.common.conll_export import score_coreference_files, write_coreference_file
 from hmtl_allennlp.common.documents import Span, to_instance
-from hmtl_allennlp.dataset_readers.document_reader import task_readers
+from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
 
 logger = logging.getLogger(__name__)
 
@@ -137,14 +137,15 @@ def export_coreference(
 
     key_documents: List[Dict[str, Any]] = []
     response_documents: List[Dict[str, Any]] = []
-    mentions_left_out = Counter()
+    mentions_left_out: Counter = Counter()
     for batch in lazy_groups_of(reader.read(input_file), batch_size):
         for instance, output in zip(batch, model.forward_on_instances(batch)):
-            metadata = instance["metadata"].metadata
+            metadata = metadata_of(instance)
             sentences = _split(metadata["tokens"], metadata["sentence_lengths"])
             # Both in instance offsets (the reader restricts a segment's clusters to it).
             gold = [to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]]
-            predicted = output["clusters"]
+            # forward_on_instances is annotated as giving arrays; clusters are lists of Spans.
+            predicted = cast(List[List[Span]], output["clusters"])
             for role, clusters, documents in (
                 ("key", gold, key_documents),
                 ("response", predicted, response_documents),

@@ -61,7 +61,8 @@ def spans_to_bioul_tags(num_tokens: int, spans: Sequence[Mention]) -> List[str]:
         The labelled spans, as indices into the sequence.
     """
     tags = ["O"] * num_tokens
-    for start, end, label in spans:
+    for span in spans:
+        start, end, label = span.start, span.end, span.label
         if not 0 <= start <= end < num_tokens:
             raise ValueError(f"span ({start}, {end}) is outside a sequence of {num_tokens} tokens")
         if any(tag != "O" for tag in tags[start : end + 1]):

@@ -81,7 +81,7 @@ class Ace05Reader(GoldDocumentReader):
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
         max_token_characters: int = MAX_TOKEN_CHARACTERS,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             task=task,

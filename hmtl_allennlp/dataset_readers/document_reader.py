@@ -8,7 +8,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.file_utils import cached_path
@@ -192,7 +192,7 @@ class GoldDocumentReader(DatasetReader):
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
         max_token_characters: int = MAX_TOKEN_CHARACTERS,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
@@ -230,11 +230,11 @@ class GoldDocumentReader(DatasetReader):
     def _read(self, file_path: str) -> Iterator[Instance]:
         paths = self._data_files(str(file_path))
         documents = (text for path in paths for text in self._document_texts(path))
-        statistics: Optional[_FileStatistics] = None
+        statistics = _FileStatistics()
         current_path: Optional[str] = None
         for text in self.shard_iterable(documents):
             if text.path != current_path:
-                if statistics is not None:
+                if current_path is not None:
                     statistics.log(current_path, self.task, self._max_span_width)
                 statistics, current_path = _FileStatistics(), text.path
             try:
@@ -248,7 +248,7 @@ class GoldDocumentReader(DatasetReader):
             for instance in self._document_instances(document, statistics):
                 statistics.counts["instances"] += 1
                 yield instance
-        if statistics is not None:
+        if current_path is not None:
             statistics.log(current_path, self.task, self._max_span_width)
 
     def read_documents(self, file_path: str) -> Iterator[GoldDocument]:
@@ -380,7 +380,7 @@ class GoldDocumentReader(DatasetReader):
         segments = document.segments(max_document_tokens or self._max_document_tokens)
         return [self._coref_instance(document, first, stop, None, task) for first, stop in segments]
 
-    def text_to_instance(  # type: ignore
+    def text_to_instance(
         self, document: GoldDocument, sentence_index: Optional[int] = None
     ) -> Instance:
         """
@@ -447,15 +447,14 @@ class GoldDocumentReader(DatasetReader):
             indexed_tokens(words, self._max_token_characters), self._token_indexers
         )
         fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task or self.task)}
-        with_labels = statistics is not None
-        if with_labels and self.task in TAG_TASKS and document.mentions is not None:
+        if statistics is not None and self.task in TAG_TASKS and document.mentions is not None:
             kept, dropped = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
             statistics.counts["tag_spans"] += len(kept) + len(dropped)
             statistics.counts["tag_spans_dropped"] += len(dropped)
             fields["tags"] = BioulTagsField(
                 spans_to_bioul_tags(len(words), kept), text_field, self._tag_namespace
             )
-        if with_labels and self.task == "relation" and document.relations is not None:
+        if statistics is not None and self.task == "relation" and document.relations is not None:
             edges = [
                 (relation.head.end, relation.tail.end, relation.label)
                 for relation in to_instance(metadata["gold_relations"], metadata)
@@ -530,6 +529,11 @@ class GoldDocumentReader(DatasetReader):
                     or sentence_of_token[span.start] != sentence_of_token[span.end]
                 ):
                     statistics.counts["cluster_mentions_not_candidates"] += 1
+
+
+def metadata_of(instance: Instance) -> Dict[str, Any]:
+    """The `metadata` dict of an instance that an HMTL reader made."""
+    return cast(MetadataField, instance["metadata"]).metadata
 
 
 def task_readers(dataset_reader: DatasetReader) -> Dict[str, GoldDocumentReader]:

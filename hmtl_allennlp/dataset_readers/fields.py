@@ -59,11 +59,11 @@ class MultiLabelAdjacencyField(Field[torch.Tensor]):
             if not isinstance(label, str):
                 raise ConfigurationError(f"Edge labels must be strings, got {label!r}.")
 
-    def count_vocab_items(self, counter: Dict[str, Dict[str, int]]):
+    def count_vocab_items(self, counter: Dict[str, Dict[str, int]]) -> None:
         for _, _, label in self.edges:
             counter[self._label_namespace][label] += 1
 
-    def index(self, vocab: Vocabulary):
+    def index(self, vocab: Vocabulary) -> None:
         # A label the model never saw in training (e.g. in evaluation data) has no score to
         # train, so it gets no target cell. The relation stays in the instance's gold metadata,
         # which the metrics score against, so it counts as missed, not as absent.
@@ -119,7 +119,7 @@ class BioulTagsField(SequenceLabelField):
     of crashing the evaluation. With every tag known it is a plain `SequenceLabelField`.
     """
 
-    def index(self, vocab: Vocabulary):
+    def index(self, vocab: Vocabulary) -> None:
         known = vocab.get_token_to_index_vocabulary(self._label_namespace)
         if self._indexed_labels is None and any(tag not in known for tag in self.labels):
             self.labels = [tag if tag in known else "O" for tag in self.labels]

@@ -2,7 +2,7 @@ import logging
 import os
 import re
 from collections import defaultdict
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.token_indexers import TokenIndexer
@@ -163,7 +163,7 @@ class OntonotesReader(GoldDocumentReader):
         remove_singleton_clusters: bool = True,
         skip_invalid_documents: bool = False,
         max_token_characters: int = MAX_TOKEN_CHARACTERS,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             task=task,

@@ -3,7 +3,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union, cast
 
 from allennlp.common import plugins
 from allennlp.common.checks import ConfigurationError
@@ -24,7 +24,11 @@ from hmtl_allennlp.common.documents import (
 )
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
-from hmtl_allennlp.dataset_readers.document_reader import SENTENCE_TASKS, task_readers
+from hmtl_allennlp.dataset_readers.document_reader import (
+    SENTENCE_TASKS,
+    metadata_of,
+    task_readers,
+)
 from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
 
 logger = logging.getLogger(__name__)
@@ -241,7 +245,7 @@ class HmtlPredictor(Predictor):
         self._max_document_tokens = max_document_tokens or (
             getattr(self._coref_reader, "max_document_tokens", None) or MAX_DOCUMENT_TOKENS
         )
-        self._spacy = None
+        self._spacy: Any = None
         self._lines_read = 0
 
     @classmethod
@@ -254,7 +258,7 @@ class HmtlPredictor(Predictor):
         frozen: bool = True,
         import_plugins: bool = True,
         overrides: Union[str, Dict[str, Any]] = "",
-        **kwargs,
+        **kwargs: Any,
     ) -> Predictor:
         """
         `Predictor.from_path`, except that a missing or unreadable archive raises
@@ -267,7 +271,8 @@ class HmtlPredictor(Predictor):
         )
         return cls.from_archive(
             archive,
-            predictor_name,
+            # AllenNLP annotates it `str` but takes None for the model's default predictor.
+            cast(str, predictor_name),
             dataset_reader_to_load=dataset_reader_to_load,
             frozen=frozen,
             extra_args=kwargs,
@@ -348,7 +353,8 @@ class HmtlPredictor(Predictor):
         """
         if not inputs:
             return []
-        documents: List[Optional[_InputDocument]] = []
+        # The documents that could be read, by input index.
+        read: Dict[int, _InputDocument] = {}
         outputs: List[JsonDict] = []
         # Batches of (document index, instance): a document's sentences, or the coreference
         # segments of several documents.
@@ -364,10 +370,9 @@ class HmtlPredictor(Predictor):
                     if isinstance(error, DataFormatError):
                         raise
                     raise DataFormatError(message) from error
-                documents.append(None)
                 outputs.append(self._error_output(json_dict, message))
                 continue
-            documents.append(document)
+            read[document_index] = document
             outputs.append(self._document_output(document))
             batches.extend(
                 [
@@ -390,7 +395,7 @@ class HmtlPredictor(Predictor):
                     predictions.setdefault(document_index, []).append((instance, prediction))
                     continue
                 message = (
-                    f"{documents[document_index].where()}: prediction failed: "
+                    f"{read[document_index].where()}: prediction failed: "
                     f"{type(prediction).__name__}: {prediction}"
                 )
                 if self._strict:
@@ -398,9 +403,7 @@ class HmtlPredictor(Predictor):
                 logger.warning(message)
                 failures.setdefault(document_index, message)
 
-        for document_index, document in enumerate(documents):
-            if document is None:
-                continue
+        for document_index, document in read.items():
             if document_index in failures:
                 outputs[document_index] = self._error_output(
                     inputs[document_index], failures[document_index]
@@ -455,8 +458,9 @@ class HmtlPredictor(Predictor):
     ) -> _InputDocument:
         """The document of an input, checked, with its model view (`DataFormatError` if not)."""
         line_number = getattr(json_dict, "line_number", None)
-        if getattr(json_dict, "error", None) is not None:
-            raise DataFormatError(json_dict.error)
+        error = getattr(json_dict, "error", None)
+        if error is not None:
+            raise DataFormatError(error)
         if not isinstance(json_dict, dict):
             raise DataFormatError(
                 f"{_input_position(index, batch_size)}: expected a JSON object (a dict), found "
@@ -492,14 +496,15 @@ class HmtlPredictor(Predictor):
             raise DataFormatError(f"{where}: 'text' must be a string, got {type(text).__name__}.")
         if self._spacy is None:
             self._spacy = blank_english_pipeline()
+        spacy = self._spacy
         # The blank pipeline's memory is linear in the text length: no need for spaCy's guard
         # against long texts, which is sized for parsers.
-        self._spacy.max_length = max(self._spacy.max_length, len(text) + 1)
+        spacy.max_length = max(spacy.max_length, len(text) + 1)
         sentences: List[List[str]] = []
         offsets: List[CharacterSpan] = []
         # spaCy sees each lone surrogate as U+FFFD (one character for one, so the offsets are
         # those of the input); the tokens are cut from the input, as written.
-        for sentence in self._spacy(_LONE_SURROGATE.sub("\ufffd", text)).sents:
+        for sentence in spacy(_LONE_SURROGATE.sub("\ufffd", text)).sents:
             tokens = [token for token in sentence if not token.is_space]
             if tokens:
                 token_offsets = [
@@ -564,7 +569,7 @@ class HmtlPredictor(Predictor):
         clusters: List[Cluster] = []
         segments: List[Dict[str, Any]] = []
         for instance, prediction in predictions:
-            metadata = instance["metadata"].metadata
+            metadata = metadata_of(instance)
             for model_key, output_key in _TAGGER_OUTPUTS.items():
                 if model_key in prediction:
                     tagged.setdefault(output_key, []).extend(
@@ -640,7 +645,7 @@ def _mention(document: _InputDocument, annotation: Union[Span, Mention]) -> Json
     mention: JsonDict = {"start": annotation.start, "end": annotation.end}
     if isinstance(annotation, Mention):
         mention["label"] = annotation.label
-    if document.character_offsets is not None:
+    if document.character_offsets is not None and document.text is not None:
         char_start = document.character_offsets[annotation.start].start
         char_end = document.character_offsets[annotation.end].end
         mention["text"] = document.text[char_start:char_end]

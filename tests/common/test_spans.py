@@ -31,7 +31,7 @@ def test_flatten_spans_takes_unlabelled_spans():
 
 
 def test_bioul_tags_decode_back_to_the_spans():
-    spans = [(0, 1, "PER"), (3, 3, "LOC"), (5, 8, "ORG")]
+    spans = [Mention(0, 1, "PER"), Mention(3, 3, "LOC"), Mention(5, 8, "ORG")]
     tags = spans_to_bioul_tags(10, spans)
     assert tags == ["B-PER", "L-PER", "O", "U-LOC", "O", "B-ORG", "I-ORG", "I-ORG", "L-ORG", "O"]
     assert sorted((start, end, label) for label, (start, end) in bioul_tags_to_spans(tags)) == spans
@@ -40,7 +40,7 @@ def test_bioul_tags_decode_back_to_the_spans():
 @pytest.mark.parametrize("spans", [[(0, 2, "A"), (2, 3, "B")], [(3, 5, "A")]])
 def test_bioul_tags_refuse_overlapping_or_outside_spans(spans):
     with pytest.raises(ValueError):
-        spans_to_bioul_tags(4, spans)
+        spans_to_bioul_tags(4, [Mention(*span) for span in spans])
 
 
 def test_token_character_offsets_with_whitespace_tokens():

@@ -3,7 +3,7 @@ The coreference head of HMTL: end-to-end span-ranking coreference resolution (Le
 over the output of the coreference level's encoder.
 """
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 import torch
 
@@ -138,7 +138,7 @@ class CoreferenceHead(Head):
         antecedent_chunk_size: int = 512,
         loss_reduction: str = "sum",
         initializer: InitializerApplicator = InitializerApplicator(),
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(vocab, **kwargs)
         if antecedent_chunk_size < 1:
@@ -248,7 +248,7 @@ class CoreferenceHead(Head):
         A tensor of shape (batch_size, max_num_spans_kept, 1 + max_antecedents).
         """
         feedforward = self._antecedent_feedforward
-        first_layer = feedforward._linear_layers[0]
+        first_layer = cast(torch.nn.Linear, feedforward._linear_layers[0])
         span_dim = top_span_embeddings.size(-1)
         span_weight, antecedent_weight, product_weight, distance_weight = first_layer.weight.split(
             [span_dim, span_dim, span_dim, first_layer.in_features - 3 * span_dim], dim=1
@@ -312,15 +312,15 @@ class CoreferenceHead(Head):
             chunks.append(torch.cat([dummy_scores, antecedent_scores], -1))
         return torch.cat(chunks, 1)
 
-    def forward(
-        self,  # type: ignore
+    def forward(  # type: ignore[override]
+        self,
         encoded_text: torch.Tensor,
         embedded_text: torch.Tensor,
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
-        spans: torch.LongTensor,
-        span_labels: Optional[torch.LongTensor] = None,
-        **kwargs,
+        spans: torch.Tensor,
+        span_labels: Optional[torch.Tensor] = None,
+        **kwargs: Any,
     ) -> Dict[str, Any]:
         """
         # Parameters
@@ -416,11 +416,11 @@ class CoreferenceHead(Head):
         self,
         encoded_text: torch.Tensor,
         embedded_text: torch.Tensor,
-        spans: torch.LongTensor,
-        span_mask: torch.BoolTensor,
-        num_spans_to_keep: torch.LongTensor,
-        span_labels: Optional[torch.LongTensor],
-    ) -> Dict[str, torch.Tensor]:
+        spans: torch.Tensor,
+        span_mask: torch.Tensor,
+        num_spans_to_keep: torch.Tensor,
+        span_labels: Optional[torch.Tensor],
+    ) -> Dict[str, Any]:
         num_spans = spans.size(1)
 
         # Shape: (batch_size, num_spans, 2 * input_dim)
@@ -578,9 +578,9 @@ class CoreferenceHead(Head):
         self,
         encoded_text: torch.Tensor,
         embedded_text: torch.Tensor,
-        spans: torch.LongTensor,
+        spans: torch.Tensor,
         with_loss: bool,
-    ) -> Dict[str, torch.Tensor]:
+    ) -> Dict[str, Any]:
         """
         The output for a batch in which no document keeps any span (no candidates, documents of
         fewer than 1 / spans_per_word tokens, or no tokens at all).
@@ -624,7 +624,7 @@ class CoreferenceHead(Head):
     @staticmethod
     def _gold_mention_spans(
         gold_clusters: List[List[Cluster]], device: torch.device
-    ) -> Tuple[torch.LongTensor, torch.LongTensor]:
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """
         The gold mentions of each instance as candidate spans, in document order, with their
         gold cluster ids (the first cluster of a mention listed in several), padded with -1.

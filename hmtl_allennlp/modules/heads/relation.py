@@ -257,7 +257,7 @@ class MultiHeadSelectionHead(RelationHead):
                 math.log(initial_positive_rate / (1 - initial_positive_rate)),
             )
 
-    def forward(  # type: ignore
+    def forward(
         self,
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,
@@ -382,15 +382,14 @@ class MultiHeadSelectionHead(RelationHead):
         labels = self.vocab.get_index_to_token_vocabulary(self.label_namespace)
         decoded = []
         for i, instance_pairs in enumerate(pairs):
-            instance_probabilities = probabilities[i, : len(instance_pairs)]
-            predicted = (instance_probabilities > self._threshold).nonzero().tolist()
-            instance_probabilities = instance_probabilities.tolist()
-            decoded.append(
-                [
-                    Relation(
-                        *instance_pairs[p], labels[label_id], instance_probabilities[p][label_id]
-                    )
-                    for p, label_id in predicted
-                ]
-            )
+            pair_probabilities = probabilities[i, : len(instance_pairs)]
+            predicted = (pair_probabilities > self._threshold).nonzero().tolist()
+            scores = pair_probabilities.tolist()
+            instance_relations = []
+            for p, label_id in predicted:
+                head, tail = instance_pairs[p]
+                instance_relations.append(
+                    Relation(head, tail, labels[label_id], scores[p][label_id])
+                )
+            decoded.append(instance_relations)
         return decoded

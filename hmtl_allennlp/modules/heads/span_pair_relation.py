@@ -159,7 +159,7 @@ class SpanPairRelationHead(RelationHead):
         )
         self._label_projection = torch.nn.Linear(hidden_dim, self.num_labels + 1)
 
-    def forward(  # type: ignore
+    def forward(
         self,
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,

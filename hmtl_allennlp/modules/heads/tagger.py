@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 import torch
 
@@ -96,7 +96,7 @@ class CrfTaggerHead(Head):
         )
         self._span_f1 = SpanF1()
 
-    def forward(  # type: ignore
+    def forward(
         self,
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,
@@ -158,7 +158,11 @@ class CrfTaggerHead(Head):
         non_empty = [i for i, length in enumerate(lengths) if length > 0]
         predicted: List[List[str]] = [[] for _ in lengths]
         if non_empty:
-            best_paths = self._crf.viterbi_tags(logits[non_empty], mask[non_empty])
+            # With top_k unset, one (tag ids, score) pair per sequence.
+            best_paths = cast(
+                List[Tuple[List[int], float]],
+                self._crf.viterbi_tags(logits[non_empty], mask[non_empty]),
+            )
             for i, (tag_ids, _) in zip(non_empty, best_paths):
                 predicted[i] = [
                     self.vocab.get_token_from_index(tag_id, self.label_namespace)
