@@ -1,0 +1,77 @@
+"""
+The pretrained model of models/hmtl_gum_conll04: it loads, predicts the README's example as the
+README shows it, and scores on the shared dev files what its model card says.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from allennlp.commands.evaluate import evaluate_from_archive
+
+from hmtl_allennlp.predictors import HmtlPredictor
+
+pytestmark = pytest.mark.slow
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+MODEL_DIR = REPOSITORY_ROOT / "models" / "hmtl_gum_conll04"
+ARCHIVE = MODEL_DIR / "model.tar.gz"
+SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return HmtlPredictor.from_path(ARCHIVE, "hmtl")
+
+
+def rounded(value):
+    """`value` with every float rounded to 5 decimals (relation scores), to compare outputs."""
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value
+
+
+def card_scores():
+    """{metric: score in percent} of the model card's table of dev scores."""
+    card = (MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    return {name: float(value) for name, value in re.findall(r"\| `(\w+)` \| ([\d.]+) \|", card)}
+
+
+def test_the_archive_is_at_most_20_mb_and_has_every_task(predictor):
+    assert ARCHIVE.stat().st_size <= 20 * 1024 * 1024
+    assert sorted(predictor._model.tasks) == ["coref", "emd", "ner", "relation"]
+
+
+def test_it_predicts_the_readme_example_as_the_readme_shows_it(predictor):
+    inputs = (MODEL_DIR / "example.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = (MODEL_DIR / "example_output.jsonl").read_text(encoding="utf-8").splitlines()
+    outputs = predictor.predict_batch_json([predictor.load_line(line) for line in inputs])
+    assert len(outputs) == len(expected)
+    for output, line in zip(outputs, expected):
+        assert rounded(json.loads(json.dumps(output))) == rounded(json.loads(line))
+    # The README shows the first output, pretty-printed, after the command that makes it.
+    readme = (REPOSITORY_ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- pretrained model output -->\n```json\n(.*?)\n```", readme, re.S)
+    assert shown is not None and json.loads(shown.group(1)) == json.loads(expected[0])
+
+
+def test_the_card_shows_the_recorded_dev_scores():
+    recorded = json.loads((MODEL_DIR / "dev_metrics.json").read_text())
+    scores = card_scores()
+    assert {"ner_f1", "emd_f1", "relation_strict_f1", "coref_avg_f1"} <= set(scores)
+    for name, score in scores.items():
+        assert score == pytest.approx(100 * recorded[name], abs=0.005), name
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs the shared GUM and CoNLL04 dev files")
+def test_it_scores_on_the_shared_dev_files_what_the_card_says():
+    gum, conll04 = SHARED_DATA / "gum" / "dev.gum.gold_conll", SHARED_DATA / "conll04" / "dev.jsonl"
+    paths = {"ner": str(gum), "coref": str(gum), "emd": str(conll04), "relation": str(conll04)}
+    metrics = evaluate_from_archive(str(ARCHIVE), json.dumps(paths))
+    for name, score in card_scores().items():
+        assert 100 * metrics[name] == pytest.approx(score, abs=0.01), name
