@@ -10,6 +10,7 @@ warn about (or, with HMTL_REQUIRE_DATA=1, refuse) the data variables that fall b
 from hmtl_allennlp.common.data_paths import install_data_variable_check, set_default_data_paths
 from hmtl_allennlp import (  # noqa: F401
     commands,
+    data,
     data_loaders,
     dataset_readers,
     metrics,

@@ -19,15 +19,28 @@ local required_env(name, purpose) =
   if env(name) == '' then error 'Set ' + name + ' (' + purpose + ').' else env(name);
 
 // ---- Base embeddings -------------------------------------------------------------------
-local glove(trainable) = {
+// GloVe, and what training does to it (`glove_mode`). The vocabulary holds the training data's
+// words and the `glove_vocabulary_size` most frequent GloVe words (see `vocabulary` below), so a
+// word never seen in training still has its pretrained vector; the modes differ in whether those
+// vectors stay in the space that training moves the other words to:
+//   fine_tuned         every vector is trainable; the words of the training data move, the others
+//                      keep their GloVe vectors (they get no gradient);
+//   frozen             no vector moves;
+//   frozen_projection  no vector moves, and a trained linear map (the same for every word) sits on
+//                      top of them, so unseen words move with the seen ones.
+local glove_modes = {
+  fine_tuned: { trainable: true },
+  frozen: { trainable: false },
+  frozen_projection: { trainable: false, projection_dim: 50 },
+};
+local glove(mode) = {
   indexers: { tokens: { type: 'single_id', lowercase_tokens: true } },
   embedders: {
     tokens: {
       type: 'embedding',
       embedding_dim: 50,
       pretrained_file: env('HMTL_GLOVE'),
-      trainable: trainable,
-    },
+    } + glove_modes[mode],
   },
   dim: 50,
 };
@@ -82,10 +95,10 @@ local combine(parts) = {
   embedders: std.foldl(function(all, part) all + part.embedders, parts, {}),
   dim: std.foldl(function(total, part) total + part.dim, parts, 0),
 };
-local embeddings(glove_trainable) = {
-  glove_characters: combine([glove(glove_trainable), characters]),  // the default
+local embeddings(glove_mode) = {
+  glove_characters: combine([glove(glove_mode), characters]),  // the default
   characters: combine([characters]),
-  glove_characters_elmo: combine([glove(glove_trainable), characters, elmo]),  // the paper's
+  glove_characters_elmo: combine([glove(glove_mode), characters, elmo]),  // the paper's
   transformer: combine([transformer]),
 };
 
@@ -160,9 +173,13 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     // The task sampling of the "hmtl_sampling" scheduler, and its temperature.
     sampling:: 'proportional',
     temperature:: null,
-    // A key of `embeddings` above, and whether GloVe is fine-tuned (as in the paper).
+    // A key of `embeddings` above; for GloVe, a key of `glove_modes` (the paper fine-tunes it),
+    // and how many of its most frequent words join the training data's words in the vocabulary
+    // (100,000: 98.8 % of the GUM + CoNLL04 dev tokens known, 20 MB of vectors; all 400,000 of
+    // GloVe 6B: 99.3 %, 80 MB; measured by scripts/results/vocab_coverage.py, docs/RESULTS.md).
     embedding:: 'glove_characters',
-    glove_trainable:: true,
+    glove_mode:: 'fine_tuned',
+    glove_vocabulary_size:: 100000,
     // Coreference candidates restricted to gold mentions (the paper's GM setups).
     coref_gold_mentions:: false,
     // "span_pair" (the default) or "multi_head_selection" (the paper's).
@@ -187,7 +204,8 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       if task == 'ner' then sources.ontonotes
       else if task == 'coref' then sources[setup.coref_source]
       else sources.ace05,
-    local base = embeddings(setup.glove_trainable)[setup.embedding],
+    local base = embeddings(setup.glove_mode)[setup.embedding],
+    local uses_glove = std.objectHas(base.embedders, 'tokens'),
     local output_dim(task) = 2 * setup.sizes[task].hidden_size,
     local head(task) =
       if task == 'ner' || task == 'emd' then {
@@ -221,6 +239,18 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
         for task in tasks
       },
     },
+    // The vocabulary comes from the training data alone, so that dev is scored as new text is:
+    // a dev word that training never saw is known only if GloVe knows it.
+    datasets_for_vocab_creation: ['train'],
+    // GloVe is checked first (a line of the wrong size, a repeated word, a byte that is not
+    // UTF-8 stop the run there, naming the line).
+    vocabulary: { type: 'from_instances_checked' } + (
+      if uses_glove then {
+        pretrained_files: { tokens: env('HMTL_GLOVE') },
+        embedding_dims: { tokens: base.embedders.tokens.embedding_dim },
+        min_pretrained_embeddings: { tokens: setup.glove_vocabulary_size },
+      } else {}
+    ),
     train_data_path: { [task]: source(task).train for task in tasks },
     validation_data_path: { [task]: source(task).dev for task in tasks },
     // After every update, the task of the next batch is drawn at random (proportionally to

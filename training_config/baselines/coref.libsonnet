@@ -11,7 +11,7 @@ local span_dim = 2 * context_dim + 20 + base.dim;
 
 {
   reader_options: { token_indexers: base.indexers, max_span_width: span_width },
-  config(dataset_reader, train_data_path, validation_data_path): {
+  config(dataset_reader, train_data_path, validation_data_path): base.vocabulary_options {
     dataset_reader: dataset_reader,
     train_data_path: train_data_path,
     validation_data_path: validation_data_path,

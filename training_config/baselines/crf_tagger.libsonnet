@@ -5,7 +5,7 @@
 // encoder is allennlp-models' recipe (BiLSTM 200 x 2, dropout 0.5).
 local base = import 'embeddings.libsonnet';
 
-function(reader_type, task, tag_namespace, train, dev) {
+function(reader_type, task, tag_namespace, train, dev) base.vocabulary_options {
   dataset_reader: {
     type: 'hmtl_tags_for_allennlp_models',
     reader: { type: reader_type, task: task, token_indexers: base.indexers },

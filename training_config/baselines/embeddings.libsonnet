@@ -23,6 +23,17 @@
     },
   },
   dim: 50 + 64,
+  // The vocabulary of the HMTL configs: the training data's words and the 100,000 most frequent
+  // GloVe words, GloVe checked first (see `vocabulary` in training_config/hmtl.libsonnet).
+  vocabulary_options: {
+    datasets_for_vocab_creation: ['train'],
+    vocabulary: {
+      type: 'from_instances_checked',
+      pretrained_files: { tokens: std.extVar('HMTL_GLOVE') },
+      embedding_dims: { tokens: 50 },
+      min_pretrained_embeddings: { tokens: 100000 },
+    },
+  },
   // The trainer of the HMTL configs, so that every row is optimised the same way.
   trainer(validation_metric): {
     num_epochs: 100,

@@ -1,0 +1,1 @@
+from hmtl_allennlp.data.vocabulary import CheckedPretrainedVocabulary, check_embeddings_file
