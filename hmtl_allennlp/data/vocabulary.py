@@ -3,10 +3,14 @@ A vocabulary whose pretrained embeddings files are checked before anything is bu
 """
 
 import logging
-from typing import Dict, Iterable, Optional, Set
+from typing import Any, Dict, Iterable, Optional, Set
 
 from allennlp.data import Instance, Vocabulary
-from allennlp.data.vocabulary import DEFAULT_NON_PADDED_NAMESPACES, DEFAULT_OOV_TOKEN, DEFAULT_PADDING_TOKEN
+from allennlp.data.vocabulary import (
+    DEFAULT_NON_PADDED_NAMESPACES,
+    DEFAULT_OOV_TOKEN,
+    DEFAULT_PADDING_TOKEN,
+)
 from allennlp.modules.token_embedders.embedding import EmbeddingsTextFile
 
 from hmtl_allennlp.common.errors import DataFormatError
@@ -54,7 +58,9 @@ def check_embeddings_file(path: str, embedding_dim: Optional[int] = None) -> int
                     f"{expected_values}"
                 )
             if word in seen:
-                raise DataFormatError(f"{where}: the word {word!r} is repeated from an earlier line")
+                raise DataFormatError(
+                    f"{where}: the word {word!r} is repeated from an earlier line"
+                )
             seen.add(word)
     if not seen:
         raise DataFormatError(f"Embeddings file {path}: no embeddings in it")
@@ -98,8 +104,8 @@ class CheckedPretrainedVocabulary(Vocabulary):
         for namespace, path in (pretrained_files or {}).items():
             num_words = check_embeddings_file(path, (embedding_dims or {}).get(namespace))
             logger.info("Embeddings file %s (%s): %d words, checked", path, namespace, num_words)
-        return cls.from_instances(
-            instances,
+        # AllenNLP annotates its optional arguments without Optional: passed through as they are.
+        options: Dict[str, Any] = dict(
             min_count=min_count,
             max_vocab_size=max_vocab_size,
             non_padded_namespaces=non_padded_namespaces,
@@ -110,3 +116,4 @@ class CheckedPretrainedVocabulary(Vocabulary):
             padding_token=padding_token,
             oov_token=oov_token,
         )
+        return cls.from_instances(instances, **options)

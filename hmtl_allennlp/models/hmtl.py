@@ -10,6 +10,7 @@ from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models.heads import Head
 from allennlp.models.model import Model
 from allennlp.modules import Seq2SeqEncoder, TextFieldEmbedder
+from allennlp.modules.token_embedders import Embedding
 from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
 
 from hmtl_allennlp.common.errors import NonFiniteLossError
@@ -134,6 +135,18 @@ class HierarchicalMultiTaskModel(Model):
         if not levels:
             raise ConfigurationError("The hmtl model needs at least one level.")
         self._text_field_embedder = text_field_embedder
+        # The namespaces that the shared word embeddings index may grow (`allennlp evaluate
+        # --extend-vocab`); every other one (tags, relation labels, entity types) keeps the size
+        # its heads were built with.
+        embedded_namespaces = {
+            module._vocab_namespace
+            for module in text_field_embedder.modules()
+            if isinstance(module, Embedding) and module._vocab_namespace
+        }
+        self._head_vocab_sizes = {
+            namespace: vocab.get_vocab_size(namespace)
+            for namespace in vocab.get_namespaces() - embedded_namespaces
+        }
         self._parents = {name: level.parent for name, level in levels.items()}
         self._chains = {name: self._chain_to(name) for name in levels}
         # Parents before children, so that one pass over this order can run every level.
@@ -185,6 +198,22 @@ class HierarchicalMultiTaskModel(Model):
         # summed across workers when the metrics are read.
         self._task_statistics = {name: [0.0, 0] for name in levels}
         initializer(self)
+
+    def extend_embedder_vocab(
+        self, embedding_sources_mapping: Optional[Dict[str, str]] = None
+    ) -> None:
+        # `--extend-vocab` has just added the evaluation data's entries to every namespace, its
+        # labels included; a head has outputs for its training labels only, and a label index
+        # past them fails inside the head (a CRF transition out of range). Those namespaces are
+        # cut back to their trained entries, so that a new label is read as an unseen one
+        # (counted as missed), as it is without the flag. Vocabulary has no public way to drop
+        # entries.
+        for namespace, size in self._head_vocab_sizes.items():
+            index_to_token = self.vocab._index_to_token[namespace]
+            for index in range(len(index_to_token) - 1, size - 1, -1):
+                del self.vocab._token_to_index[namespace][index_to_token.pop(index)]
+        # Model declares `embedding_sources_mapping: Dict[str, str] = None`, an implicit Optional.
+        super().extend_embedder_vocab(embedding_sources_mapping)  # type: ignore[arg-type]
 
     @property
     def tasks(self) -> List[str]:

@@ -2,13 +2,15 @@
 N most frequent words of a pretrained embeddings file: the measurement behind the templates'
 `glove.vocabulary_size` (docs/RESULTS.md, "The vocabulary").
 
-    python scripts/results/vocab_coverage.py EMBEDDINGS --train FILE... --dev FILE... [--sizes 0 10000 ...]
+    python scripts/results/vocab_coverage.py EMBEDDINGS --train FILE... --dev FILE... \
+        [--sizes 0 10000 ...]
 
 Files ending in .gold_conll (or .conll) are CoNLL-2012 (the word is column 4); any other file is
 DyGIE JSON lines. Words are lowercased, as the templates' `single_id` indexer does. Prints one
 table row per N: the dev tokens (and word types) unknown to the vocabulary, and the number of
 word vectors the model would carry.
 """
+
 import argparse
 import gzip
 import json
@@ -43,7 +45,10 @@ def main() -> None:
     parser.add_argument("--train", nargs="+", required=True)
     parser.add_argument("--dev", nargs="+", required=True)
     parser.add_argument(
-        "--sizes", nargs="+", type=int, default=[0, 10_000, 25_000, 50_000, 100_000, 200_000, 400_000]
+        "--sizes",
+        nargs="+",
+        type=int,
+        default=[0, 10_000, 25_000, 50_000, 100_000, 200_000, 400_000],
     )
     args = parser.parse_args()
 
@@ -52,14 +57,17 @@ def main() -> None:
     ranked = embedding_words(args.embeddings)
     dev_tokens = sum(dev_counts.values())
     print(f"train word types: {len(train_words):,}; dev tokens: {dev_tokens:,}")
-    print("| N (embedding words added) | vocabulary size | dev tokens unknown | dev types unknown |")
+    print(
+        "| N (embedding words added) | vocabulary size | dev tokens unknown | dev types unknown |"
+    )
     print("|---|---|---|---|")
     for size in args.sizes:
         vocabulary = train_words | set(ranked[:size])
         unknown = [word for word in dev_counts if word not in vocabulary]
         unknown_tokens = sum(dev_counts[word] for word in unknown)
         print(
-            f"| {size:,} | {len(vocabulary):,} | {unknown_tokens:,} ({100 * unknown_tokens / dev_tokens:.2f} %) "
+            f"| {size:,} | {len(vocabulary):,} "
+            f"| {unknown_tokens:,} ({100 * unknown_tokens / dev_tokens:.2f} %) "
             f"| {len(unknown):,} ({100 * len(unknown) / len(dev_counts):.2f} %) |"
         )
 
