@@ -14,7 +14,9 @@
 #     RUN:     runs of converge.sh's conll04 setup (ner, emd, emd_relation, coref_conll,
 #              full_conll_coref, crf_ner, crf_emd)
 # Each variant is the config's own template field set through overrides of the values it computes;
-# the runs land in OUT/conll04/<run>_vocab_<variant>/.
+# the runs land in OUT/conll04/<run>_vocab_<variant>/, or <run>_vocab_<variant>_seed<SEED>/ with
+# SEED set (AllenNLP's random, numpy and torch seeds and the task scheduler's; unset: the
+# configs' defaults).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,5 +30,12 @@ case $variant in
   frozen_projection) EXTRA="$glove.trainable\": false, $glove.projection_dim\": 50" ;;
   *) echo "unknown variant $variant" >&2; exit 2 ;;
 esac
-export EXTRA TAG=vocab_$variant
+TAG=vocab_$variant
+if [ -n "${SEED:-}" ]; then
+  EXTRA="$EXTRA, \"random_seed\": $SEED, \"numpy_seed\": $SEED, \"pytorch_seed\": $SEED"
+  # The baselines have no task scheduler.
+  case " $* " in *" crf_"*) ;; *) EXTRA="$EXTRA, \"data_loader.scheduler.seed\": $SEED" ;; esac
+  TAG=${TAG}_seed$SEED
+fi
+export EXTRA TAG
 exec scripts/results/converge.sh conll04 "$@"
