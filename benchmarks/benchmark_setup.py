@@ -15,8 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-# Importing the plugin fills every data variable the user has not set with the bundled sample;
-# the variables the user did set are recorded first, so that only those override the corpora.
+# The variables the user set are recorded first, so that only those override the corpora.
 from public_data import PUBLIC_DATA
 
 USER_SET = {name for name in PUBLIC_DATA if name in os.environ}

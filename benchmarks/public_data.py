@@ -9,4 +9,5 @@ PUBLIC_DATA = {
     "HMTL_ONTONOTES_DEV": "../shared/data/gum/dev.gum.gold_conll",
     "HMTL_ACE05_TRAIN": "../shared/data/redocred/train.jsonl",
     "HMTL_ACE05_DEV": "../shared/data/redocred/dev.jsonl",
+    "HMTL_GLOVE": "../shared/embeddings/glove.6B.50d.txt.gz",
 }

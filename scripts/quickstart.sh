@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 allennlp=.venv/bin/allennlp
+# The configs read their data from environment variables: here, the bundled sample's.
+source scripts/sample_env.sh
 epochs=${QUICKSTART_EPOCHS:-3}
 run_dir="output/quickstart-$(date +%Y%m%d-%H%M%S)"
 start=$(date +%s)

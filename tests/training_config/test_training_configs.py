@@ -16,7 +16,7 @@ from allennlp.common import Params
 from allennlp.common.plugins import import_plugins
 from allennlp.data import DataLoader, DatasetReader
 
-import hmtl_allennlp  # noqa: F401  (registers everything, sets the data-path defaults)
+import hmtl_allennlp  # noqa: F401  (registers everything)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPOSITORY_ROOT / "training_config").glob("*.jsonnet"))
@@ -36,8 +36,9 @@ FIXTURE_DATA = {
 
 
 @pytest.fixture(autouse=True)
-def fixture_data():
-    with mock.patch.dict(os.environ, FIXTURE_DATA):
+def fixture_data(minilm_directory):
+    transformer = {"HMTL_TRANSFORMER": minilm_directory, "HMTL_TRANSFORMER_DIM": "384"}
+    with mock.patch.dict(os.environ, {**FIXTURE_DATA, **transformer}):
         yield
 
 

@@ -8,6 +8,14 @@ whitespace. A predictor cannot help from `load_line`, which gets lines already d
 So, for a predictor with a `load_raw_lines` method (the "hmtl" predictor), the command reads the
 file as bytes, split at line feeds only, and hands the predictor the lines as they are; it turns
 each into a document or an error. Every other predictor is served exactly as before.
+
+AllenNLP has no extension point for this: `allennlp predict` builds its private
+`_PredictManager`, which opens the input file itself, and a plugin's subcommand of the same name
+would not be used (the command's function is chosen before `--include-package` imports the
+plugin). The one hook is the name the command looks the manager up by when it runs, after it
+has built the predictor. So it is not replaced when this package is imported, but when an
+"hmtl" predictor is built (`install_raw_line_reading`, called by `HmtlPredictor`): only a
+process that builds one gets the raw-line manager, and it serves other predictors as before.
 """
 
 import sys
@@ -39,9 +47,9 @@ class RawLinePredictManager(predict._PredictManager):
 
 def install_raw_line_reading() -> None:
     """
-    Makes `allennlp predict` run with `RawLinePredictManager`. The command looks its manager up
-    when it runs, after the plugins and `--include-package` packages are imported, so importing
-    this plugin is enough, however it is found.
+    Makes `allennlp predict` run with `RawLinePredictManager`: the command looks its manager up
+    after it has built its predictor, so a predictor that reads raw lines calls this when it is
+    built.
     """
     if not issubclass(predict._PredictManager, RawLinePredictManager):
         # Replacing the class the command looks up is the hook; mypy sees a class being rebound.
