@@ -3,8 +3,9 @@ Size and speed of the full HMTL model at the paper's sizes: builds the model of 
 config (by default `training_config/hmtl_full.jsonnet`: GloVe 50d + a character CNN of 16-d
 characters and 64 filters of width 3; NER BiLSTM 64 x 2 layers, EMD 64 x 2, RE 64 x 3,
 CR 200 x 1) with the vocabulary of the training data its data variables name (`source
-scripts/sample_env.sh` for the bundled sample), and times one training step (forward + backward) on batches of each
-task at the config's batch sizes (32 sentences for NER and EMD, 4 for RE, 1 document for CR).
+scripts/sample_env.sh` for the bundled sample), and times one training step (forward +
+backward) on batches of each task at the config's batch sizes (32 sentences for NER and EMD, 4
+for RE, 1 document for CR).
 
     .venv/bin/python benchmarks/model_step_time.py [--config training_config/hmtl_full.jsonnet]
         [--overrides JSON] [--batches 10] [--threads N] [--device cpu|cuda]
