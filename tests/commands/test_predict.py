@@ -1,7 +1,7 @@
 """
 `allennlp predict` with the "hmtl" predictor on hostile input, run as a user runs it: every line
 that cannot be a document becomes an error line saying why, the other lines are predicted, and
-the run goes on to the end (see `hmtl_allennlp.commands.predict`).
+the run goes on to the end (see `hmtl_allennlp.predictors.raw_line_input`).
 """
 
 import json
