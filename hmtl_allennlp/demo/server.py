@@ -14,6 +14,7 @@ that sends half a request and waits cannot hold its thread forever.
 
 import json
 import logging
+import os
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,7 +61,8 @@ class DemoServer(ThreadingHTTPServer):
     archive : `Archive`
         A trained "hmtl" model's archive, as `load_model_archive` loads it.
     archive_name : `str`
-        How `/health` names the archive (the path it was loaded from).
+        The path (or URL) the archive was loaded from; `/health`, and so the page, show its file
+        name only, so as not to tell every client the server's directories.
     host : `str`, optional (default = `"127.0.0.1"`)
         The address to listen on; the default accepts connections from this machine only.
     port : `int`, optional (default = `8000`)
@@ -102,7 +104,7 @@ class DemoServer(ThreadingHTTPServer):
         self.max_characters = max_characters
         self.request_timeout = request_timeout
         self.health: JsonDict = {
-            "archive": archive_name,
+            "archive": os.path.basename(archive_name.rstrip("/")),
             "tasks": archive.model.tasks,
             "version": _package_version(),
             "max_characters": max_characters,

@@ -44,6 +44,7 @@ def test_serves_on_this_machine_only_by_default(archive_path, repository_root):
         with urllib.request.urlopen(url + "health", timeout=60) as response:
             health = json.loads(response.read())
         assert health["tasks"] == ["ner", "emd", "coref", "relation"]
+        assert health["archive"] == "model.tar.gz"
         # --request-timeout: a half-sent request's connection is closed.
         address = url.split("//")[1].rstrip("/").split(":")
         with socket.create_connection((address[0], int(address[1])), timeout=20) as connection:
