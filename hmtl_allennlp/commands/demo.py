@@ -10,7 +10,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 
 from hmtl_allennlp.commands.archive import load_model_archive
-from hmtl_allennlp.demo import DEFAULT_MAX_CHARACTERS, DemoServer
+from hmtl_allennlp.demo import DEFAULT_MAX_CHARACTERS, DEFAULT_REQUEST_TIMEOUT, DemoServer
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,13 @@ class Demo(Subcommand):
             "hmtl predictor's, 4000)",
         )
         subparser.add_argument(
+            "--request-timeout",
+            type=float,
+            default=DEFAULT_REQUEST_TIMEOUT,
+            help="close a connection that keeps the server waiting this many seconds for the "
+            "rest of its request (or to take its answer)",
+        )
+        subparser.add_argument(
             "--cuda-device", type=int, default=-1, help="id of GPU to use (if any)"
         )
         subparser.set_defaults(func=_serve_from_args)
@@ -80,6 +87,7 @@ def _serve_from_args(args: argparse.Namespace) -> None:
             port=args.port,
             max_characters=args.max_characters,
             max_document_tokens=args.max_document_tokens,
+            request_timeout=args.request_timeout,
         )
     except (ConfigurationError, ValueError) as error:
         raise SystemExit(f"allennlp hmtl-demo: error: {error}")

@@ -1,5 +1,6 @@
 import json
 import logging
+from collections import Counter
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
@@ -36,11 +37,19 @@ class Ace05Reader(GoldDocumentReader):
     - "coref": one per document (or per segment, see `max_document_tokens`), candidate
       `spans` and their gold cluster `span_labels` from `clusters`.
 
-    Each document is checked: `sentences` must be non-empty lists of strings; `ner` and
-    `relations` must have one list per sentence; spans must lie in their sentence (clusters: in
-    the document) with end >= start; relation arguments must be mentions of their sentence. A
-    violation raises `DataFormatError` naming the file, line and doc_key, or, with
-    `skip_invalid_documents`, skips the document and logs why.
+    Each document is checked: `doc_key` must be a string or an integer (DyGIE++'s own data
+    numbers some documents; the instances have it as a string); `sentences` must be non-empty
+    lists of strings; `ner` and `relations` must have one list per sentence; spans must lie in
+    their sentence (clusters: in the document) with end >= start; relation arguments must be
+    mentions of their sentence. A violation raises `DataFormatError` naming the file, line and
+    doc_key, or, with `skip_invalid_documents`, skips the document and logs why. A problem of
+    `relations` only matters to the "relation" task: the "emd" and "coref" readers read the
+    document without its relations and count it in their log. Empty clusters (which DyGIE++
+    writes) are dropped and counted.
+
+    The file must be JSON Lines: a line holding only `{` or `[` (pretty-printed JSON, one object
+    over many lines) raises `DataFormatError` for the whole file, even with
+    `skip_invalid_documents`.
 
     `file_path` is a file, or a directory whose `*.json` and `*.jsonl` files are all read
     (walked recursively, in sorted order).
@@ -101,56 +110,107 @@ class Ace05Reader(GoldDocumentReader):
     def _document_texts(self, path: str) -> Iterator[DocumentText]:
         found_document = False
         for line_number, line in self._decoded_lines(path):
+            if line.strip() in ("{", "["):
+                # Every line of such a file is invalid on its own: skipping them one by one
+                # would hide that nothing of the file is read.
+                raise DataFormatError(
+                    f"{path}, line {line_number}: the line holds only {line.strip()!r}: this "
+                    "looks like pretty-printed JSON (one object spread over many lines), but one "
+                    "JSON object per line is expected (JSON Lines)."
+                )
             if line.strip():
                 found_document = True
                 yield DocumentText(path, [(line_number, line)])
         if not found_document:
             raise DataFormatError(f"{path}: the file is empty (no JSON document in it).")
 
-    def _parse_document(self, text: DocumentText) -> GoldDocument:
+    def _parse_document(self, text: DocumentText, counts: Counter) -> GoldDocument:
         ((line_number, line),) = text.lines
         where = f"{text.path}, line {line_number}"
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            raise DataFormatError(f"{where}: invalid JSON ({error}).") from None
+            hint = ""
+            if error.pos >= len(line.rstrip()):
+                hint = (
+                    ": the line ends inside a JSON value, but one JSON object per line is "
+                    "expected (JSON Lines)"
+                )
+            raise DataFormatError(f"{where}: invalid JSON ({error}){hint}.") from None
         if not isinstance(data, dict):
             raise DataFormatError(f"{where}: expected a JSON object, found {type(data).__name__}.")
-        doc_key = data.get("doc_key")
-        if not isinstance(doc_key, str):
-            raise DataFormatError(f"{where}: missing or non-string 'doc_key' ({doc_key!r}).")
-        return parse_dygie_document(f"{where}, doc_key {doc_key!r}", data)
+        doc_key = dygie_doc_key(data.get("doc_key"))
+        if doc_key is None:
+            raise DataFormatError(
+                f"{where}: missing 'doc_key', or neither a string nor an integer "
+                f"({data.get('doc_key')!r})."
+            )
+        checker = _DocumentChecker(
+            f"{where}, doc_key {doc_key!r}", {**data, "doc_key": doc_key}, counts
+        )
+        document = checker.document()
+        try:
+            document.relations = checker.relations(document)
+        except DataFormatError:
+            if self.task == "relation":
+                raise
+            # Only the relation instances need the relations: the document's mentions and
+            # clusters are still good data for this task.
+            counts["documents_with_invalid_relations"] += 1
+        return document
+
+
+def dygie_doc_key(value: Any) -> Optional[str]:
+    """
+    A DyGIE JSON `doc_key` as a string: an integer one (DyGIE++'s own data numbers some
+    documents) in decimal; `None` for anything else (missing, null, another type).
+    """
+    # bool is a subclass of int: JSON's true and false are not document numbers.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
 
 
 def parse_dygie_document(where: str, data: Dict[str, Any]) -> GoldDocument:
     """
-    Checks one DyGIE JSON object and turns it into a `GoldDocument`; `where` (e.g. "file.jsonl,
-    line 3, doc_key d1") starts the message of the `DataFormatError` raised on bad input.
+    Checks one DyGIE JSON object (its `doc_key` already a string, or `None`) and turns it into a
+    `GoldDocument`; `where` (e.g. "file.jsonl, line 3, doc_key d1") starts the message of the
+    `DataFormatError` raised on bad input, relations included. Empty clusters are dropped.
     """
-    return _DocumentChecker(where, data).document()
+    checker = _DocumentChecker(where, data, Counter())
+    document = checker.document()
+    document.relations = checker.relations(document)
+    return document
 
 
 class _DocumentChecker:
-    """Turns one DyGIE JSON object into a `GoldDocument`, checking everything on the way."""
+    """
+    Turns one DyGIE JSON object into a `GoldDocument`, checking everything on the way: first
+    all but the relations (`document`), then the relations (`relations`), so that a reader may
+    keep a document whose relations are bad. Counts what it drops in `counts`.
+    """
 
-    def __init__(self, where: str, data: Dict[str, Any]) -> None:
+    def __init__(self, where: str, data: Dict[str, Any], counts: Counter) -> None:
         self.where = where
         self.data = data
+        self.counts = counts
 
     def error(self, message: str) -> DataFormatError:
         return DataFormatError(f"{self.where}: {message}")
 
     def document(self) -> GoldDocument:
+        """The document without its relations (`relations` is `None`)."""
         sentences = self._sentences()
-        bounds = []
-        position = 0
-        for sentence in sentences:
-            bounds.append((position, position + len(sentence) - 1))
-            position += len(sentence)
+        bounds = _sentence_bounds(sentences)
         mentions = self._mentions(bounds) if "ner" in self.data else None
-        relations = self._relations(bounds, mentions) if "relations" in self.data else None
-        clusters = self._clusters(position) if "clusters" in self.data else None
-        return GoldDocument(self.data["doc_key"], sentences, mentions, relations, clusters)
+        clusters = self._clusters(bounds[-1][1] + 1) if "clusters" in self.data else None
+        return GoldDocument(self.data["doc_key"], sentences, mentions, None, clusters)
+
+    def relations(self, document: GoldDocument) -> Optional[List[List[Relation]]]:
+        """The relations of `document` (made by `document`), `None` if the file has none."""
+        if "relations" not in self.data:
+            return None
+        return self._relations(_sentence_bounds(document.sentences), document.mentions)
 
     def _sentences(self) -> List[List[str]]:
         sentences = self.data.get("sentences")
@@ -242,8 +302,12 @@ class _DocumentChecker:
             raise self.error("'clusters' must be a list of clusters.")
         clusters = []
         for index, entries in enumerate(layer):
-            if not isinstance(entries, list) or not entries:
-                raise self.error(f"cluster {index} must be a non-empty list of [start, end].")
+            if entries == []:
+                # DyGIE++ writes them (e.g. for documents without coreference); they link nothing.
+                self.counts["empty_clusters"] += 1
+                continue
+            if not isinstance(entries, list):
+                raise self.error(f"cluster {index} must be a list of [start, end].")
             cluster = []
             for entry in entries:
                 what = f"mention {entry!r} of cluster {index}"
@@ -254,3 +318,13 @@ class _DocumentChecker:
                 )
             clusters.append(cluster)
         return clusters
+
+
+def _sentence_bounds(sentences: List[List[str]]) -> List[Tuple[int, int]]:
+    """The (first, last) document offsets of the tokens of each sentence."""
+    bounds = []
+    position = 0
+    for sentence in sentences:
+        bounds.append((position, position + len(sentence) - 1))
+        position += len(sentence)
+    return bounds

@@ -69,6 +69,13 @@ class _FileStatistics:
         parts = [f"{counts['documents']} documents, {counts['instances']} {task} instances"]
         if self.skipped_reasons:
             parts.append(f"{len(self.skipped_reasons)} invalid documents skipped")
+        if counts["documents_with_invalid_relations"]:
+            parts.append(
+                f"{counts['documents_with_invalid_relations']} documents read without their "
+                "relations, which are invalid (the relation task rejects these documents)"
+            )
+        if counts["empty_clusters"]:
+            parts.append(f"{counts['empty_clusters']} empty coreference clusters dropped")
         if task in TAG_TASKS:
             parts.append(
                 f"{counts['tag_spans_dropped']} of {counts['tag_spans']} gold spans cannot be "
@@ -168,7 +175,7 @@ class GoldDocumentReader(DatasetReader):
     skip_invalid_documents : `bool`, optional (default = `False`)
         When `True`, a malformed document is skipped (each one is counted and logged with the
         reason) instead of raising `DataFormatError`. Problems of a whole file (missing, empty,
-        not UTF-8) always raise.
+        not UTF-8, not one JSON object per line) always raise.
     max_token_characters : `int`, optional (default = `50`)
         The token indexers see at most this many characters of a token (its first ones;
         `metadata["tokens"]` keeps it whole). A character encoder pads every token of a batch
@@ -238,7 +245,7 @@ class GoldDocumentReader(DatasetReader):
                     statistics.log(current_path, self.task, self._max_span_width)
                 statistics, current_path = _FileStatistics(), text.path
             try:
-                document = self._parse_document(text)
+                document = self._parse_document(text, statistics.counts)
             except DataFormatError as error:
                 if not self._skip_invalid_documents:
                     raise
@@ -256,12 +263,13 @@ class GoldDocumentReader(DatasetReader):
         The gold documents at `file_path`, parsed and checked as for `read` but without making
         instances and without sharding (e.g. to write or score the gold annotations).
         Malformed documents raise `DataFormatError`, or are skipped (with a warning) when
-        `skip_invalid_documents` is set.
+        `skip_invalid_documents` is set. What `read` would count (e.g. dropped empty clusters) is
+        not logged.
         """
         for path in self._data_files(str(file_path)):
             for text in self._document_texts(path):
                 try:
-                    yield self._parse_document(text)
+                    yield self._parse_document(text, Counter())
                 except DataFormatError as error:
                     if not self._skip_invalid_documents:
                         raise
@@ -330,8 +338,11 @@ class GoldDocumentReader(DatasetReader):
         """The documents of a file, not parsed yet; raises `DataFormatError` on an empty file."""
         raise NotImplementedError
 
-    def _parse_document(self, text: DocumentText) -> GoldDocument:
-        """Parses and checks one document; raises `DataFormatError` when it is malformed."""
+    def _parse_document(self, text: DocumentText, counts: Counter) -> GoldDocument:
+        """
+        Parses and checks one document; raises `DataFormatError` when it is malformed. What it
+        drops or ignores of a document that is read goes to `counts` (logged per file).
+        """
         raise NotImplementedError
 
     @staticmethod

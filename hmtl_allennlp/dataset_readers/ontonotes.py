@@ -1,7 +1,7 @@
 import logging
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
@@ -203,7 +203,7 @@ class OntonotesReader(GoldDocumentReader):
         if not found_row:
             raise DataFormatError(f"{path}: the file is empty (no CoNLL-2012 rows in it).")
 
-    def _parse_document(self, text: DocumentText) -> GoldDocument:
+    def _parse_document(self, text: DocumentText, counts: Counter) -> GoldDocument:
         path = text.path
         begin_match = None
         has_end = False

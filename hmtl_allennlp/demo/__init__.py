@@ -3,4 +3,8 @@ The web demo: a local page that draws a model's named entities, mentions, relati
 coreference clusters on a text, served with the model by `allennlp hmtl-demo`.
 """
 
-from hmtl_allennlp.demo.server import DEFAULT_MAX_CHARACTERS, DemoServer  # noqa: F401
+from hmtl_allennlp.demo.server import (  # noqa: F401
+    DEFAULT_MAX_CHARACTERS,
+    DEFAULT_REQUEST_TIMEOUT,
+    DemoServer,
+)

@@ -8,11 +8,13 @@ against AllenNLP's) for routing that fits in a dictionary. Requests are handled 
 (`ThreadingHTTPServer`), so that the page and `/health` answer while a prediction runs, but
 predictions go through the model one at a time, behind a lock: the predictor keeps state
 between calls (its line counter, its lazily built spaCy pipeline) and is not shown to be
-thread-safe.
+thread-safe. Each connection's reads and writes time out (`request_timeout`), so that a client
+that sends half a request and waits cannot hold its thread forever.
 """
 
 import json
 import logging
+import os
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +30,9 @@ from hmtl_allennlp.predictors import HmtlPredictor
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_CHARACTERS = 10_000
+# Seconds a connection may keep the server waiting for its next bytes: far more than a client
+# on a slow network needs between two packets of a request of at most DEFAULT_MAX_CHARACTERS.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 
 # The files of the page, by URL path, and their content types. Nothing else is served.
 _PAGE_FILES = {
@@ -56,7 +61,8 @@ class DemoServer(ThreadingHTTPServer):
     archive : `Archive`
         A trained "hmtl" model's archive, as `load_model_archive` loads it.
     archive_name : `str`
-        How `/health` names the archive (the path it was loaded from).
+        The path (or URL) the archive was loaded from; `/health`, and so the page, show its file
+        name only, so as not to tell every client the server's directories.
     host : `str`, optional (default = `"127.0.0.1"`)
         The address to listen on; the default accepts connections from this machine only.
     port : `int`, optional (default = `8000`)
@@ -67,6 +73,9 @@ class DemoServer(ThreadingHTTPServer):
     max_document_tokens : `int`, optional (default = `None`)
         The predictor's `max_document_tokens` (`None`: its default): a longer document is
         predicted in parts (see `HmtlPredictor`).
+    request_timeout : `float`, optional (default = `30.0`)
+        Seconds a connection may wait for the client's next bytes while the request is read, or
+        for the client to take the answer; the connection is then closed (and logged).
     """
 
     def __init__(
@@ -77,9 +86,12 @@ class DemoServer(ThreadingHTTPServer):
         port: int = 8000,
         max_characters: int = DEFAULT_MAX_CHARACTERS,
         max_document_tokens: Optional[int] = None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         if max_characters < 1:
             raise ValueError(f"max_characters must be at least 1, got {max_characters}.")
+        if not request_timeout > 0:
+            raise ValueError(f"request_timeout must be positive, got {request_timeout}.")
         # strict: input that cannot be read or a failing prediction raises, and becomes the
         # status of the answer, instead of an output line with an "error" field.
         predictor_arguments: Dict[str, Any] = {"strict": True}
@@ -90,8 +102,9 @@ class DemoServer(ThreadingHTTPServer):
         )
         self.predictor_lock = threading.Lock()
         self.max_characters = max_characters
+        self.request_timeout = request_timeout
         self.health: JsonDict = {
-            "archive": archive_name,
+            "archive": os.path.basename(archive_name.rstrip("/")),
             "tasks": archive.model.tasks,
             "version": _package_version(),
             "max_characters": max_characters,
@@ -117,10 +130,32 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
       limit; 415 for a content type other than `application/json`; 500 when the prediction
       fails (logged);
     - anything else: 404 (405 for a known path with the wrong method).
+
+    A connection that stays silent for the server's `request_timeout` while its request is read
+    (or does not take its answer for as long) is closed without an answer, with a warning; a
+    client that hangs up before its answer is one warning line too.
     """
 
     server: DemoServer
     server_version = "hmtl-demo"
+
+    def setup(self) -> None:
+        super().setup()
+        # What StreamRequestHandler does with its class attribute `timeout`, per server:
+        # BaseHTTPRequestHandler closes the connection when a read or write times out.
+        self.connection.settimeout(self.server.request_timeout)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError) as error:
+            # Nobody is left to answer, and nothing failed here: not worth the traceback that
+            # socketserver would print.
+            logger.warning(
+                "%s: client hung up before the answer (%s).",
+                self.address_string(),
+                type(error).__name__,
+            )
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
         path = self._path()
@@ -179,6 +214,11 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s %s", self.address_string(), format % args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # http.server logs a timed-out connection here (its own error answers go through
+        # `send_error`, which does not log).
+        logger.warning("%s %s", self.address_string(), format % args)
 
     # Reading the request.
 

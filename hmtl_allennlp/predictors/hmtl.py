@@ -23,7 +23,7 @@ from hmtl_allennlp.common.documents import (
     to_document,
 )
 from hmtl_allennlp.common.errors import DataFormatError
-from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
+from hmtl_allennlp.dataset_readers.ace05 import dygie_doc_key, parse_dygie_document
 from hmtl_allennlp.dataset_readers.document_reader import (
     SENTENCE_TASKS,
     metadata_of,
@@ -119,13 +119,14 @@ class HmtlPredictor(Predictor):
       checks them but not predicted from; they only matter to a model configured to take gold
       mentions (a relation level without `mention_level`, or coreference with `gold_mentions`).
 
-    Any of them may have a `doc_key`, which the output repeats. `allennlp predict` hands the
-    predictor its input file as bytes (see `hmtl_allennlp.predictors.raw_line_input`), and
-    `load_raw_lines` makes each line a document or an error: a line that is not UTF-8, not
-    JSON, nested too deeply or holding a number Python will not read gets an error output like
-    any malformed document; a UTF-8 byte order mark at the start of the file is skipped, and
-    only line feeds end a line (a carriage return alone is whitespace of the JSON object). A
-    lone surrogate code point in `text` (JSON can escape one) is read as an unknown character.
+    Any of them may have a `doc_key` (a string, or an integer as in DyGIE++'s own data), which
+    the output repeats as a string. `allennlp predict` hands the predictor its input file as
+    bytes (see `hmtl_allennlp.predictors.raw_line_input`), and `load_raw_lines` makes each line
+    a document or an error: a line that is not UTF-8, not JSON, nested too deeply or holding a
+    number Python will not read gets an error output like any malformed document; a UTF-8 byte
+    order mark at the start of the file is skipped, and only line feeds end a line (a carriage
+    return alone is whitespace of the JSON object). A lone surrogate code point in `text` (JSON
+    can escape one) is read as an unknown character.
 
     # Output
 
@@ -137,7 +138,7 @@ class HmtlPredictor(Predictor):
 
     - `line` : `int`, the input line (when read by `allennlp predict`, or by `load_line`,
       which counts the lines it is given); blank lines have no output, but are counted;
-    - `doc_key` : `str`, when the input has one;
+    - `doc_key` : `str`, when the input has one (an integer one written as a string);
     - `sentences` : `List[List[str]]`, the tokens of each sentence;
     - `ner` : `List[mention]`, named entities (models with an "ner" level);
     - `mentions` : `List[mention]`, entity mentions (models with an "emd" level);
@@ -473,10 +474,11 @@ class HmtlPredictor(Predictor):
         return document
 
     def _parse_input(self, json_dict: JsonDict, line_number: Optional[int]) -> _InputDocument:
-        doc_key = json_dict.get("doc_key")
-        if doc_key is not None and not isinstance(doc_key, str):
+        doc_key = dygie_doc_key(json_dict.get("doc_key"))
+        if doc_key is None and json_dict.get("doc_key") is not None:
             raise DataFormatError(
-                f"{_location(line_number, None)}: 'doc_key' must be a string, got {doc_key!r}."
+                f"{_location(line_number, None)}: 'doc_key' must be a string or an integer, got "
+                f"{json_dict['doc_key']!r}."
             )
         where = _location(line_number, doc_key)
         has_text, has_sentences = "text" in json_dict, "sentences" in json_dict
@@ -544,8 +546,9 @@ class HmtlPredictor(Predictor):
         line_number = getattr(json_dict, "line_number", None)
         if line_number is not None:
             output["line"] = line_number
-        if isinstance(json_dict, dict) and isinstance(json_dict.get("doc_key"), str):
-            output["doc_key"] = json_dict["doc_key"]
+        doc_key = dygie_doc_key(json_dict.get("doc_key")) if isinstance(json_dict, dict) else None
+        if doc_key is not None:
+            output["doc_key"] = doc_key
         output["error"] = message
         return output
 
@@ -636,7 +639,9 @@ def _reading_error_message(json_dict: Any, index: int, batch_size: int, error: E
     if isinstance(error, DataFormatError):
         return str(error)
     if isinstance(json_dict, dict):
-        where = _location(getattr(json_dict, "line_number", None), json_dict.get("doc_key"))
+        where = _location(
+            getattr(json_dict, "line_number", None), dygie_doc_key(json_dict.get("doc_key"))
+        )
     else:
         where = _input_position(index, batch_size)
     return f"{where}: cannot read the document ({type(error).__name__}: {error})."

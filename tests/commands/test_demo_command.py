@@ -1,6 +1,7 @@
 """
-`allennlp hmtl-demo` as a user runs it: it serves on 127.0.0.1 by default, and an archive it
-cannot load or an address it cannot listen on is a one-line error.
+`allennlp hmtl-demo` as a user runs it: it serves on 127.0.0.1 by default, with the request
+timeout it is given, and an archive it cannot load or an address it cannot listen on is a
+one-line error.
 """
 
 import json
@@ -32,14 +33,23 @@ def run_demo(repository_root, *arguments):
 
 
 def test_serves_on_this_machine_only_by_default(archive_path, repository_root):
-    process = run_demo(repository_root, str(archive_path), "--port", "0")
+    process = run_demo(
+        repository_root, str(archive_path), "--port", "0", "--request-timeout", "0.5"
+    )
     try:
         line = process.stdout.readline()
         serving = f"hmtl-demo: serving {archive_path} on http://127.0.0.1:"
         assert line.startswith(serving), line or process.stderr.read()[-3000:]
         url = line.split(" on ")[1].split()[0]
         with urllib.request.urlopen(url + "health", timeout=60) as response:
-            assert json.loads(response.read())["tasks"] == ["ner", "emd", "coref", "relation"]
+            health = json.loads(response.read())
+        assert health["tasks"] == ["ner", "emd", "coref", "relation"]
+        assert health["archive"] == "model.tar.gz"
+        # --request-timeout: a half-sent request's connection is closed.
+        address = url.split("//")[1].rstrip("/").split(":")
+        with socket.create_connection((address[0], int(address[1])), timeout=20) as connection:
+            connection.sendall(b"GET /health HTTP/1.1\r\n")
+            assert connection.recv(1024) == b""
     finally:
         process.terminate()
         process.wait(timeout=60)

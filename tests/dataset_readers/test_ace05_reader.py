@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenCharactersIndexer
 
 from hmtl_allennlp.common.documents import Mention, Relation, to_instance
+from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.common.spans import flatten_spans
 from hmtl_allennlp.dataset_readers import Ace05Reader, GoldDocument
 from hmtl_allennlp.dataset_readers.ace05 import parse_dygie_document
@@ -225,3 +227,83 @@ def test_relation_arguments_are_typed_as_the_first_mention_of_their_span():
     assert document.relations == [
         [Relation(Mention(0, 0, "PER"), Mention(2, 2, "ORG"), "WORK_FOR")]
     ]
+
+
+# What DyGIE++'s own data has and reads: an integer doc_key, and empty clusters.
+DYGIEPP_STYLE = {
+    "doc_key": 58,
+    "sentences": [["Ada", "met", "Bob", "."], ["She", "left", "."]],
+    "ner": [[[0, 0, "PER"], [2, 2, "PER"]], [[4, 4, "PER"]]],
+    "relations": [[[0, 0, 2, 2, "MEET"]], []],
+    "clusters": [[], [[0, 0], [4, 4]], []],
+}
+
+
+@pytest.mark.parametrize("task", ["emd", "relation", "coref"])
+def test_an_integer_doc_key_is_read_as_a_string(task, tmp_path):
+    path = tmp_path / "dygiepp.jsonl"
+    path.write_text(json.dumps(DYGIEPP_STYLE) + "\n")
+    instances = ensure_list(Ace05Reader(task=task).read(path))
+    assert instances and {i["metadata"]["doc_key"] for i in instances} == {"58"}
+
+
+def test_empty_clusters_are_dropped_and_counted(tmp_path, caplog):
+    path = tmp_path / "dygiepp.jsonl"
+    path.write_text(json.dumps(DYGIEPP_STYLE) + "\n")
+    with caplog.at_level(logging.INFO):
+        (instance,) = ensure_list(Ace05Reader(task="coref").read(path))
+    assert instance["metadata"]["gold_clusters"] == [[(0, 0), (4, 4)]]
+    assert "; 2 empty coreference clusters dropped" in caplog.text
+    (document,) = Ace05Reader(task="coref").read_documents(path)
+    assert document.clusters == [[(0, 0), (4, 4)]]
+
+
+BAD_RELATION_LAYERS = [
+    # An argument that is not a mention of its sentence.
+    [[[0, 1, 2, 2, "MEET"]], []],
+    # Not one list per sentence.
+    [[[0, 0, 2, 2, "MEET"]]],
+]
+
+
+def _with_bad_relations(path, relations):
+    """A file of a good document, then the same document with `relations` (line 2)."""
+    good = {**DYGIEPP_STYLE, "doc_key": "good_doc"}
+    bad = {**good, "doc_key": "bad_doc", "relations": relations}
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("relations", BAD_RELATION_LAYERS)
+@pytest.mark.parametrize("task", ["emd", "coref"])
+def test_invalid_relations_fail_only_the_relation_instances(task, relations, tmp_path, caplog):
+    path = _with_bad_relations(tmp_path / "bad_relations.jsonl", relations)
+    with caplog.at_level(logging.INFO):
+        instances = ensure_list(Ace05Reader(task=task).read(path))
+    by_document = {}
+    for instance in instances:
+        by_document.setdefault(instance["metadata"]["doc_key"], []).append(instance)
+    num_instances = 2 if task == "emd" else 1
+    assert len(by_document["bad_doc"]) == len(by_document["good_doc"]) == num_instances
+    for good_instance, bad_instance in zip(by_document["good_doc"], by_document["bad_doc"]):
+        good_metadata, bad_metadata = good_instance["metadata"], bad_instance["metadata"]
+        assert bad_metadata["gold_mentions"] == good_metadata["gold_mentions"]
+        assert bad_metadata["gold_clusters"] == good_metadata["gold_clusters"]
+        assert bad_metadata["gold_relations"] == []
+    assert f"2 documents, {2 * num_instances} {task} instances" in caplog.text
+    assert "1 documents read without their relations, which are invalid" in caplog.text
+
+
+@pytest.mark.parametrize("relations", BAD_RELATION_LAYERS)
+def test_invalid_relations_fail_or_skip_the_relation_instances(relations, tmp_path, caplog):
+    path = _with_bad_relations(tmp_path / "bad_relations.jsonl", relations)
+    with pytest.raises(
+        DataFormatError, match=f"^{re.escape(str(path))}, line 2, doc_key .bad_doc.: "
+    ):
+        ensure_list(Ace05Reader(task="relation").read(path))
+    with caplog.at_level(logging.INFO):
+        instances = ensure_list(
+            Ace05Reader(task="relation", skip_invalid_documents=True).read(path)
+        )
+    assert {i["metadata"]["doc_key"] for i in instances} == {"good_doc"}
+    assert "1 invalid documents skipped" in caplog.text

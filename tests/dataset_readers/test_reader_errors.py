@@ -59,12 +59,25 @@ JSON_CASES = [
         "offsets",
     ),
     (
+        "bad_doc_key.jsonl",
+        "line 2: missing 'doc_key', or neither a string nor an integer ([58])",
+    ),
+    ("empty.jsonl", ": the file is empty"),
+    ("not_utf8.jsonl", "line 2: the file is not valid UTF-8"),
+    (
+        "pretty_printed.json",
+        "line 1: the line holds only '{': this looks like pretty-printed JSON (one object spread "
+        "over many lines), but one JSON object per line is expected (JSON Lines)",
+    ),
+]
+
+# Only the relation instances need the relations (see test_ace05_reader for the other tasks).
+RELATION_CASES = [
+    (
         "relation_argument_not_mention.jsonl",
         "line 2, doc_key 'bad_doc': relation [0, 1, 2, 2, 'MEET'] of sentence 0: its head "
         "argument [0, 1] is not a mention",
     ),
-    ("empty.jsonl", ": the file is empty"),
-    ("not_utf8.jsonl", "line 2: the file is not valid UTF-8"),
 ]
 
 
@@ -92,6 +105,24 @@ def test_malformed_conll(malformed_dir, task, file_name, expected):
 def test_malformed_json(malformed_dir, task, file_name, expected):
     path = malformed_dir / file_name
     assert _message(Ace05Reader(task=task), path).startswith(_where(path, expected))
+
+
+@pytest.mark.parametrize("file_name, expected", RELATION_CASES)
+def test_malformed_relations(malformed_dir, file_name, expected):
+    path = malformed_dir / file_name
+    assert _message(Ace05Reader(task="relation"), path).startswith(_where(path, expected))
+
+
+def test_a_line_cut_inside_its_json_object_says_one_object_per_line(tmp_path):
+    # Pretty-printed JSON whose first line is not a lone brace.
+    path = tmp_path / "pretty.json"
+    path.write_text('{"doc_key": "d1",\n "sentences": [["Ada", "left", "."]]}\n')
+    message = _message(Ace05Reader(task="emd"), path)
+    assert message.startswith(f"{path}, line 1: invalid JSON (")
+    assert message.endswith(
+        ": the line ends inside a JSON value, but one JSON object per line is expected "
+        "(JSON Lines)."
+    )
 
 
 @pytest.mark.parametrize("reader_class", [OntonotesReader, Ace05Reader])
@@ -124,6 +155,8 @@ def test_directory_without_data_files(tmp_path, reader, description):
 def test_skipping_never_hides_file_level_errors(malformed_dir):
     reader = OntonotesReader(task="ner", skip_invalid_documents=True)
     assert "not valid UTF-8" in _message(reader, malformed_dir / "not_utf8.gold_conll")
+    reader = Ace05Reader(task="emd", skip_invalid_documents=True)
+    assert "pretty-printed JSON" in _message(reader, malformed_dir / "pretty_printed.json")
 
 
 def test_skipping_a_malformed_conll_document_keeps_the_others(malformed_dir, data_dir, tmp_path):

@@ -1,13 +1,17 @@
 """
 The demo's HTTP server with the fixture model: its page, `/health`, `/predict` against the
-predictor's own output, every kind of bad request, a failing prediction, and that it keeps
-serving after each.
+predictor's own output, every kind of bad request, a failing prediction, a half-sent request, a
+client that hangs up, and that it keeps serving after each.
 """
 
 import http.client
 import json
 import logging
+import re
 import socket
+import struct
+import threading
+import time
 from importlib import metadata
 
 import pytest
@@ -19,6 +23,8 @@ pytestmark = pytest.mark.slow
 TEXT = "John Smith met Mary in Paris. She liked him."
 # A small limit, so that a text over it is cheap to send.
 MAX_CHARACTERS = 2000
+# A short one, so that a test waits for it.
+REQUEST_TIMEOUT = 0.5
 
 
 def request(server, method, path, body=None, headers=None):
@@ -62,8 +68,9 @@ def expected_output(predictor, document):
 def test_health_names_archive_tasks_and_version(demo_server, archive_path):
     status, response, health = request(demo_server, "GET", "/health")
     assert status == 200
+    # The file name only: clients are not told the server's directories.
     assert health == {
-        "archive": str(archive_path),
+        "archive": "model.tar.gz",
         "tasks": ["ner", "emd", "coref", "relation"],
         "version": metadata.version("hmtl-allennlp"),
         "max_characters": MAX_CHARACTERS,
@@ -219,4 +226,69 @@ def test_a_malformed_request_line_gets_a_json_error(demo_server):
         answer = connection.makefile("rb").read().decode("utf-8")
     # Without a valid HTTP version, http.server answers as to HTTP/0.9: the body alone.
     assert json.loads(answer) == {"error": "Bad request version ('REQUEST')"}
+    assert predict(demo_server, {"text": TEXT})[0] == 200
+
+
+@pytest.mark.parametrize(
+    "half_request",
+    [
+        b"POST /predict HTTP/1.1\r\nContent-Type: appl",
+        b"POST /predict HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+        b'\r\n{"text": "John',
+    ],
+    ids=["headers", "body"],
+)
+def test_a_half_sent_request_is_closed_after_the_timeout(start_demo_server, half_request, caplog):
+    server = start_demo_server(request_timeout=REQUEST_TIMEOUT)
+    with caplog.at_level(logging.WARNING, logger="hmtl_allennlp.demo.server"):
+        with socket.create_connection(server.server_address[:2], timeout=20) as connection:
+            connection.sendall(half_request)
+            sent = time.monotonic()
+            # Closed without an answer (without the timeout, this recv would wait forever).
+            assert connection.recv(1024) == b""
+            waited = time.monotonic() - sent
+    assert REQUEST_TIMEOUT / 2 <= waited < 10
+    assert "Request timed out" in caplog.text
+    assert predict(server, {"text": TEXT})[0] == 200
+
+
+def test_a_client_that_hangs_up_before_its_answer_is_one_warning(
+    demo_server, monkeypatch, caplog, capsys
+):
+    predicting, hung_up = threading.Event(), threading.Event()
+    server_predict = demo_server.predict
+
+    def predict_after_the_hang_up(document):
+        predicting.set()
+        hung_up.wait(60)
+        return server_predict(document)
+
+    body = json.dumps({"text": TEXT}).encode("utf-8")
+    head = (
+        "POST /predict HTTP/1.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(demo_server, "predict", predict_after_the_hang_up)
+        with caplog.at_level(logging.INFO, logger="hmtl_allennlp.demo.server"):
+            connection = socket.create_connection(demo_server.server_address[:2], timeout=60)
+            connection.sendall(head.encode("ascii") + body)
+            assert predicting.wait(60)
+            # No lingering: the connection is reset at once, so the answer cannot be written.
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+            hung_up.set()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not any(
+                record.levelno == logging.WARNING for record in caplog.records
+            ):
+                time.sleep(0.05)
+    (record,) = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert re.fullmatch(
+        r"127\.0\.0\.1: client hung up before the answer "
+        r"\((BrokenPipeError|ConnectionResetError)\)\.",
+        record.getMessage(),
+    )
+    assert record.exc_info is None
+    assert "Traceback" not in capsys.readouterr().err
     assert predict(demo_server, {"text": TEXT})[0] == 200

@@ -148,6 +148,7 @@ def test_long_documents_are_predicted_in_parts(predictor, documents):
         ('{"doc_key": "d1", "title": "no text"}', "found neither"),
         ('{"text": "  \\n "}', "'text' is empty"),
         ('{"text": "a", "sentences": [["a"]]}', "found both"),
+        ('{"doc_key": true, "text": "a"}', "'doc_key' must be a string or an integer"),
         ('{"sentences": [["a"], []]}', "sentence 1 must be a non-empty list"),
         ('{"sentences": [["a"]], "ner": [[[0, 3, "PER"]]]}', "outside its sentence"),
         ('{"sentences": [["a", "b"]], "ner": [[[false, true, "PER"]]]}', "non-integer offsets"),
@@ -171,6 +172,19 @@ def test_bad_lines(predictor, line, problem):
     with pytest.raises(DataFormatError, match="input line 2") as error:
         strict.predict_batch_json([strict.load_line(line)])
     assert problem in str(error.value)
+
+
+def test_an_integer_doc_key_is_repeated_as_a_string(predictor):
+    # DyGIE++'s own data numbers some documents.
+    predictor = with_settings(predictor)
+    inputs = [
+        predictor.load_line(json.dumps({"doc_key": 58, "sentences": sentences}))
+        for sentences in ([["Schneider", "won", "."]], [])
+    ]
+    read, unreadable = predictor.predict_batch_json(inputs)
+    assert read["doc_key"] == "58" and read["sentences"] == [["Schneider", "won", "."]]
+    assert unreadable["doc_key"] == "58"
+    assert unreadable["error"].startswith("input line 2, doc_key '58': ")
 
 
 def test_a_failing_document_does_not_fail_the_batch(predictor, documents, monkeypatch):
