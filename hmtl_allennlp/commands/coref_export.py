@@ -8,7 +8,7 @@ import argparse
 import json
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Sequence, Tuple, cast
+from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
@@ -18,11 +18,12 @@ from allennlp.models.archival import Archive
 from hmtl_allennlp.commands.archive import load_model_archive
 from hmtl_allennlp.common.conll_export import score_coreference_files, write_coreference_file
 from hmtl_allennlp.common.documents import Span, to_instance
+from hmtl_allennlp.common.levels import COREFERENCE
 from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
+from hmtl_allennlp.models.hmtl import HierarchicalMultiTaskModel
 
 logger = logging.getLogger(__name__)
 
-COREF_TASK = "coref"
 _SCORES = (("muc", "MUC"), ("b3", "B3"), ("ceafe", "CEAF-e"))
 
 
@@ -30,9 +31,10 @@ _SCORES = (("muc", "MUC"), ("b3", "B3"), ("ceafe", "CEAF-e"))
 class CorefExport(Subcommand):
     """
     `allennlp hmtl-coref-export ARCHIVE DATA_FILE --key KEY --response RESPONSE` runs the
-    coreference level of an archived model on the documents of `DATA_FILE` (in the format of
-    the archive's coref reader), writes the gold clusters (singletons included) to `KEY` and the
-    predicted clusters to `RESPONSE` in the tab-separated CoNLL-2012 format of
+    coreference level of an archived model (`--level`, needed only when it has several) on the
+    documents of `DATA_FILE` (in the format of the archive's reader of that level), writes the
+    gold clusters (singletons included) to `KEY` and the predicted clusters to `RESPONSE` in
+    the tab-separated CoNLL-2012 format of
     `hmtl_allennlp.common.conll_export`, reads both files back, and prints MUC, B3, CEAF-e and
     their average as the official scorer (v8.01) defines them, next to the model's own metrics
     on the same documents (which `allennlp evaluate` reports).
@@ -73,6 +75,11 @@ class CorefExport(Subcommand):
             "--batch-size", type=int, default=1, help="documents per batch (default 1)"
         )
         subparser.add_argument(
+            "--level",
+            type=str,
+            help="the coreference level to export (default: the model's only one)",
+        )
+        subparser.add_argument(
             "--cuda-device", type=int, default=-1, help="id of GPU to use (if any)"
         )
         subparser.add_argument(
@@ -100,7 +107,12 @@ def _export_from_args(args: argparse.Namespace) -> None:
             weights_file=args.weights_file,
         )
         scores = export_coreference(
-            archive, args.input_file, args.key, args.response, batch_size=args.batch_size
+            archive,
+            args.input_file,
+            args.key,
+            args.response,
+            batch_size=args.batch_size,
+            level=args.level,
         )
     except ConfigurationError as error:
         raise SystemExit(f"allennlp hmtl-coref-export: error: {error}")
@@ -111,26 +123,41 @@ def _export_from_args(args: argparse.Namespace) -> None:
 
 
 def export_coreference(
-    archive: Archive, input_file: str, key_file: str, response_file: str, batch_size: int = 1
+    archive: Archive,
+    input_file: str,
+    key_file: str,
+    response_file: str,
+    batch_size: int = 1,
+    level: Optional[str] = None,
 ) -> Dict[str, Any]:
     """
-    Writes the key and response files of `input_file` and scores them (see `CorefExport`).
+    Writes the key and response files of `input_file` and scores them (see `CorefExport`), with
+    the coreference level `level` (by default the model's only coreference level) and the
+    archive's reader of that level.
 
     # Returns
 
     `Dict[str, Any]`
         "files": the scores computed from the written files (`muc_f1`, ..., `avg_f1`);
-        "model": the model's coref metrics on the same documents, without the `coref_` prefix;
+        "model": the level's metrics on the same documents, without the level's prefix;
         "documents": the number of documents written; "mentions_left_out": the crossing
         mentions that could not be written (key and response).
     """
     model = archive.model
-    if COREF_TASK not in getattr(model, "tasks", []):
-        raise ConfigurationError(f"The model of the archive has no '{COREF_TASK}' level.")
-    reader = task_readers(archive.validation_dataset_reader).get(COREF_TASK)
+    level_kinds = model.level_kinds() if isinstance(model, HierarchicalMultiTaskModel) else {}
+    coreference_levels = [name for name, kind in level_kinds.items() if kind == COREFERENCE]
+    if level is None and len(coreference_levels) == 1:
+        level = coreference_levels[0]
+    if level is None or level not in coreference_levels:
+        raise ConfigurationError(
+            "Name a coreference level of the archive's model"
+            + (f" ('{level}' is not one)" if level is not None else "")
+            + f"; its coreference levels: {', '.join(coreference_levels) or 'none'}."
+        )
+    reader = task_readers(archive.validation_dataset_reader).get(level)
     if reader is None:
         raise ConfigurationError(
-            f"The archive's dataset reader has no '{COREF_TASK}' reader to read the data with."
+            f"The archive's dataset reader has no '{level}' reader to read the data with."
         )
     model.eval()
     model.get_metrics(reset=True)
@@ -145,7 +172,7 @@ def export_coreference(
             # Both in instance offsets (the reader restricts a segment's clusters to it).
             gold = [to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]]
             # forward_on_instances is annotated as giving arrays; clusters are lists of Spans.
-            predicted = cast(List[List[Span]], output["clusters"])
+            predicted = cast(List[List[Span]], output[f"{level}_clusters"])
             for role, clusters, documents in (
                 ("key", gold, key_documents),
                 ("response", predicted, response_documents),
@@ -169,7 +196,7 @@ def export_coreference(
             mentions_left_out["response"],
         )
 
-    prefix = f"{COREF_TASK}_"
+    prefix = f"{level}_"
     model_metrics = {
         name[len(prefix) :]: value
         for name, value in model.get_metrics(reset=True).items()

@@ -5,30 +5,33 @@ the same files' documents, scored against their gold annotations with the same m
 """
 
 import json
-from typing import Dict, List, Tuple
+from typing import Dict, List, Tuple, cast
 
 from allennlp.commands.evaluate import evaluate_from_archive
 from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
 from hmtl_allennlp.common.documents import GoldDocument
+from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS
 from hmtl_allennlp.dataset_readers.document_reader import task_readers
 from hmtl_allennlp.metrics.prediction_scores import score_predictions
+from hmtl_allennlp.models.hmtl import HierarchicalMultiTaskModel
 
-# The main score of each task, as the model names it.
-MAIN_METRICS = {
-    "ner": "ner_f1",
-    "emd": "emd_f1",
-    "relation": "relation_strict_f1",
-    "coref": "coref_avg_f1",
+# Besides each level's main score, the scores compared for a level of each kind: relations
+# with boundaries only, and what makes up the coreference F1.
+EXTRA_METRICS = {
+    RELATIONS: ["boundaries_f1"],
+    COREFERENCE: ["muc_f1", "b3_f1", "ceafe_f1"],
 }
-# The scores compared: the main ones, and what makes up the coreference F1.
-COMPARED_METRICS = list(MAIN_METRICS.values()) + [
-    "relation_boundaries_f1",
-    "coref_muc_f1",
-    "coref_b3_f1",
-    "coref_ceafe_f1",
-]
+
+
+def compared_metrics(model: HierarchicalMultiTaskModel) -> List[str]:
+    """The metrics that parity compares for `model`: each level's main one, and its extras."""
+    names = []
+    for level, kind in model.level_kinds().items():
+        names.append(model.main_metrics()[level])
+        names.extend(f"{level}_{name}" for name in EXTRA_METRICS.get(kind, []))
+    return names
 
 
 def prediction_parity(
@@ -43,6 +46,8 @@ def prediction_parity(
     """
     evaluated = evaluate_from_archive(archive_path, json.dumps(data_paths))
     predictor = Predictor.from_path(archive_path, "hmtl")
+    model = cast(HierarchicalMultiTaskModel, predictor._model)
+    level_kinds = model.level_kinds()
     readers = task_readers(predictor._dataset_reader)
     compared: Dict[str, Tuple[float, float]] = {}
     # One prediction pass per file, for every task read from it.
@@ -56,8 +61,10 @@ def prediction_parity(
                     [_input(document) for document in documents[start : start + batch_size]]
                 )
             )
-        predicted = score_predictions(tasks, outputs, documents)
-        for metric in COMPARED_METRICS:
+        predicted = score_predictions(
+            {task: level_kinds[task] for task in tasks}, outputs, documents
+        )
+        for metric in compared_metrics(model):
             if metric in predicted and metric in evaluated:
                 compared[metric] = (evaluated[metric], predicted[metric])
     return compared

@@ -8,6 +8,7 @@ from allennlp.data.token_indexers import TokenIndexer
 
 from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, Relation, Span
 from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS, TAGGING
 from hmtl_allennlp.dataset_readers.document_reader import (
     MAX_TOKEN_CHARACTERS,
     DocumentText,
@@ -28,13 +29,15 @@ class Ace05Reader(GoldDocumentReader):
     `clusters` (lists of `[start, end]`); offsets are document-level token indices with
     inclusive ends. Other keys are ignored.
 
-    The `task` parameter picks the instances (see `GoldDocumentReader` for their fields):
+    The kind of the level picks the instances (see `GoldDocumentReader` for their fields):
 
-    - "emd": one per sentence, BIOUL mention `tags` from `ner` (namespace "emd_tags");
-    - "relation": one per sentence, every sentence, with or without relations (leaving out
+    - "tagging": one per sentence, BIOUL mention `tags` from `ner` (namespace
+      `f"{task}_tags"`);
+    - "relations": one per sentence, every sentence, with or without relations (leaving out
       sentences without relations would inflate precision), `relations` as a
-      `MultiLabelAdjacencyField`; `metadata["gold_mentions"]` has the sentence's mentions;
-    - "coref": one per document (or per segment, see `max_document_tokens`), candidate
+      `MultiLabelAdjacencyField` (namespace `f"{task}_labels"`);
+      `metadata["gold_mentions"]` has the sentence's mentions;
+    - "coreference": one per document (or per segment, see `max_document_tokens`), candidate
       `spans` and their gold cluster `span_labels` from `clusters`.
 
     Each document is checked: `doc_key` must be a string or an integer (DyGIE++'s own data
@@ -43,7 +46,7 @@ class Ace05Reader(GoldDocumentReader):
     their sentence (clusters: in the document) with end >= start; relation arguments must be
     mentions of their sentence. A violation raises `DataFormatError` naming the file, line and
     doc_key, or, with `skip_invalid_documents`, skips the document and logs why. A problem of
-    `relations` only matters to the "relation" task: the "emd" and "coref" readers read the
+    `relations` only matters to the relation instances: the readers of the other kinds read the
     document without its relations and count it in their log. Empty clusters (which DyGIE++
     writes) are dropped and counted.
 
@@ -57,7 +60,15 @@ class Ace05Reader(GoldDocumentReader):
     # Parameters
 
     task : `str`
-        "emd", "relation" or "coref".
+        The name of the level that reads the instances (e.g. "emd", "relation", "coref").
+    kind : `str`, optional (default = `None`)
+        "tagging", "relations" or "coreference"; `None`: the kind of an HMTL level name
+        ("emd": tagging, "relation": relations, "coref": coreference; see
+        `GoldDocumentReader`).
+    tag_namespace : `str`, optional (default = `f"{task}_tags"`)
+        Tagging only: the label namespace of the tags.
+    relation_label_namespace : `str`, optional (default = `f"{task}_labels"`)
+        Relations only: the label namespace of the relations.
     token_indexers : `Dict[str, TokenIndexer]`, optional
         How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
     max_span_width : `int`, optional (default = `8`)
@@ -78,12 +89,15 @@ class Ace05Reader(GoldDocumentReader):
     Registered as a `DatasetReader` with name "hmtl_ace05".
     """
 
-    supported_tasks = ("emd", "relation", "coref")
+    supported_kinds = (TAGGING, RELATIONS, COREFERENCE)
     data_file_description = "*.json or *.jsonl"
 
     def __init__(
         self,
         task: str,
+        kind: Optional[str] = None,
+        tag_namespace: Optional[str] = None,
+        relation_label_namespace: Optional[str] = None,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
@@ -94,8 +108,10 @@ class Ace05Reader(GoldDocumentReader):
     ) -> None:
         super().__init__(
             task=task,
+            kind=kind,
             token_indexers=token_indexers,
-            tag_namespace="emd_tags",
+            tag_namespace=tag_namespace,
+            relation_label_namespace=relation_label_namespace,
             max_span_width=max_span_width,
             max_document_tokens=max_document_tokens,
             remove_singleton_clusters=remove_singleton_clusters,
@@ -152,7 +168,7 @@ class Ace05Reader(GoldDocumentReader):
         try:
             document.relations = checker.relations(document)
         except DataFormatError:
-            if self.task == "relation":
+            if self.kind == RELATIONS:
                 raise
             # Only the relation instances need the relations: the document's mentions and
             # clusters are still good data for this task.

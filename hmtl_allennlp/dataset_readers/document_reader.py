@@ -1,7 +1,7 @@
 """
 What the OntoNotes and DyGIE JSON readers share: the gold document they parse a file into, and
-the making of sentence-level (ner, emd, relation) and document-level (coref) instances from it,
-with the gold annotations kept whole in `metadata`.
+the making of sentence-level (tagging, relations) and document-level (coreference) instances
+from it, with the gold annotations kept whole in `metadata`.
 """
 
 import logging
@@ -20,8 +20,9 @@ from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenIndexer
 from allennlp.data.tokenizers import Token
 from allennlp_models.coref.util import make_coref_instance
 
-from hmtl_allennlp.common.documents import Cluster, GoldDocument, to_instance
+from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, to_instance
 from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.common.levels import COREFERENCE, KINDS, RELATIONS, TAGGING, default_kind
 from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
 from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
 
@@ -32,9 +33,7 @@ logger = logging.getLogger(__name__)
 # 10,000 characters would otherwise cost 10,000 character positions for every token of its batch.
 MAX_TOKEN_CHARACTERS = 50
 
-TAG_TASKS = ("ner", "emd")
-SENTENCE_TASKS = ("ner", "emd", "relation")
-DOCUMENT_TASKS = ("coref",)
+LABEL_ENCODINGS = ("BIOUL", "plain")
 
 
 def indexed_tokens(words: Sequence[str], max_token_characters: int) -> List[Token]:
@@ -64,7 +63,7 @@ class _FileStatistics:
         self.counts: Counter = Counter()
         self.skipped_reasons: List[str] = []
 
-    def log(self, path: str, task: str, max_span_width: int) -> None:
+    def log(self, path: str, task: str, kind: str, max_span_width: int, plain_labels: bool) -> None:
         counts = self.counts
         parts = [f"{counts['documents']} documents, {counts['instances']} {task} instances"]
         if self.skipped_reasons:
@@ -76,20 +75,26 @@ class _FileStatistics:
             )
         if counts["empty_clusters"]:
             parts.append(f"{counts['empty_clusters']} empty coreference clusters dropped")
-        if task in TAG_TASKS:
+        if kind == TAGGING and plain_labels:
+            parts.append(
+                f"{counts['tag_spans_dropped']} of {counts['tag_spans']} gold spans cannot be "
+                "represented in plain labels (wider than a token, or a token's second one): "
+                "they stay in metadata gold_mentions and count as missed"
+            )
+        elif kind == TAGGING:
             parts.append(
                 f"{counts['tag_spans_dropped']} of {counts['tag_spans']} gold spans cannot be "
                 "represented in BIOUL tags (nested, overlapping or repeated; flattened by keeping "
                 "the longest outer span, ties -> earliest start): they stay in metadata "
                 "gold_mentions and count as missed"
             )
-        if task == "relation":
+        if kind == RELATIONS:
             parts.append(
                 f"{counts['relations_merged']} of {counts['relations']} gold relations share "
                 "(last head token, last tail token, label) with another one and are merged in "
                 "the adjacency target"
             )
-        if task == "coref":
+        if kind == COREFERENCE:
             parts.append(
                 f"{counts['cluster_mentions_not_candidates']} of {counts['cluster_mentions']} "
                 "gold cluster mentions are not candidate spans (they cross a sentence boundary "
@@ -116,11 +121,12 @@ class GoldDocumentReader(DatasetReader):
     """
     The base of the HMTL readers: a subclass splits a file into documents (`_document_texts`)
     and parses one (`_parse_document`); this class shards the documents across workers, makes
-    the instances of the reader's `task`, and logs what each file gave.
+    the instances of the reader's `kind` for its `task` (the name of the model's level that
+    reads them), and logs what each file gave.
 
     Every instance has `tokens` (a `TextField` of the tokens as written), `task` (a
     `MetadataField` with the task name) and `metadata`, a `MetadataField` of the dict that
-    `GoldDocument.instance_metadata` makes: `doc_key`, `sentence_index` (`None` for coref),
+    `GoldDocument.instance_metadata` makes: `doc_key`, `sentence_index` (`None` for coreference),
     `tokens`, `token_offset` (the document offset of the instance's first token),
     `sentence_lengths`, and the gold annotations of the instance's text as the file has them, in
     document offsets (`hmtl_allennlp.common.documents`): `gold_mentions` (`Mention`s),
@@ -129,21 +135,24 @@ class GoldDocumentReader(DatasetReader):
     of the tokens, joined by single spaces, come from
     `hmtl_allennlp.common.spans.token_character_offsets(metadata["tokens"])`.
 
-    Task fields, present when the file has the annotation layer:
+    Task fields of each kind, present when the file has the annotation layer:
 
-    - ner / emd (one instance per sentence): `tags`, a `BioulTagsField` (a
-      `SequenceLabelField`) of BIOUL tags in `tag_namespace`. Nested, overlapping or repeated
-      spans cannot all be tagged: spans are taken from the longest to the shortest (ties:
-      earliest start, then file order) and a span overlapping one already taken is dropped
-      from the tags (it stays in `gold_mentions`, so evaluation counts it as missed). Each
-      file's count of dropped spans is logged.
-    - relation (one instance per sentence, sentences without relations included):
+    - "tagging" (one instance per sentence): `tags`, a `BioulTagsField` (a
+      `SequenceLabelField`) in `tag_namespace`, of the `gold_mentions` in `label_encoding`.
+      BIOUL: nested, overlapping or repeated spans cannot all be tagged: spans are taken from
+      the longest to the shortest (ties: earliest start, then file order) and a span
+      overlapping one already taken is dropped from the tags. Plain: each token has the label
+      of the one-token mention on it, "O" where there is none, and wider mentions are dropped.
+      A dropped span stays in `gold_mentions`, so evaluation counts it as missed; each file's
+      count of dropped spans is logged.
+    - "relations" (one instance per sentence, sentences without relations included):
       `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
-      argument to the last token of the tail argument, in namespace "relation_labels".
+      argument to the last token of the tail argument, in `relation_label_namespace`.
       `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments,
       and `mention_types`, a `MultiLabelField` of their entity types in namespace
       "mention_types" (through which the vocabulary learns the types that a relation head embeds).
-    - coref (one instance per document, or per segment, see `max_document_tokens`): `spans`, the
+    - "coreference" (one instance per document, or per segment, see `max_document_tokens`):
+      `spans`, the
       candidate spans (within a sentence, at most `max_span_width` tokens), and `span_labels`,
       the gold cluster id of each candidate or -1, as made by
       `allennlp_models.coref.util.make_coref_instance`. `gold_mentions` holds the mentions of
@@ -153,11 +162,23 @@ class GoldDocumentReader(DatasetReader):
     # Parameters
 
     task : `str`
-        Which instances to make; the subclass says which tasks it supports.
+        The name of the level whose instances these are: their `task` field, and the default
+        label namespaces.
+    kind : `str`, optional (default = `None`)
+        Which instances to make: "tagging", "relations" or "coreference"; the subclass says
+        which kinds it supports. `None` takes the kind of the task's name among HMTL's
+        levels ("ner" and "emd": tagging, "relation": relations, "coref": coreference), so
+        that a level of another name needs its kind.
     token_indexers : `Dict[str, TokenIndexer]`, optional
         How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
-    tag_namespace : `str`, optional (default = `"tags"`)
-        The label namespace of `tags`.
+    tag_namespace : `str`, optional (default = `f"{task}_tags"`)
+        The label namespace of `tags` (that of the tagging head of the level, by default).
+    label_encoding : `str`, optional (default = `"BIOUL"`)
+        How `tags` encode the gold mentions: "BIOUL" (typed spans) or "plain" (one label per
+        token, for one-token mentions such as part-of-speech tags).
+    relation_label_namespace : `str`, optional (default = `f"{task}_labels"`)
+        The label namespace of `relations` (that of the relation head of the level, by
+        default).
     max_span_width : `int`, optional (default = `8`)
         The widest candidate span of coref instances, in tokens.
     max_document_tokens : `int`, optional (default = `None`)
@@ -186,14 +207,17 @@ class GoldDocumentReader(DatasetReader):
         distributed workers and data loader workers.
     """
 
-    supported_tasks: Tuple[str, ...] = ()
+    supported_kinds: Tuple[str, ...] = ()
     data_file_description = "data"
 
     def __init__(
         self,
         task: str,
+        kind: Optional[str] = None,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
-        tag_namespace: str = "tags",
+        tag_namespace: Optional[str] = None,
+        label_encoding: str = "BIOUL",
+        relation_label_namespace: Optional[str] = None,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
@@ -204,10 +228,21 @@ class GoldDocumentReader(DatasetReader):
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
-        if task not in self.supported_tasks:
+        chosen_kind = default_kind(task, kind)
+        if chosen_kind is None:
             raise ConfigurationError(
-                f"{type(self).__name__} makes instances for the tasks "
-                f"{', '.join(self.supported_tasks)}; got task {task!r}."
+                f"{type(self).__name__} of task {task!r}: give its kind (one of "
+                f"{', '.join(KINDS)}); only HMTL's level names imply one."
+            )
+        if chosen_kind not in self.supported_kinds:
+            raise ConfigurationError(
+                f"{type(self).__name__} makes instances of the kinds "
+                f"{', '.join(self.supported_kinds)}; got kind {chosen_kind!r} (task {task!r})."
+            )
+        if label_encoding not in LABEL_ENCODINGS:
+            raise ConfigurationError(
+                f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got "
+                f"{label_encoding!r}."
             )
         if max_span_width < 1:
             raise ConfigurationError(f"max_span_width must be at least 1, got {max_span_width}.")
@@ -224,9 +259,12 @@ class GoldDocumentReader(DatasetReader):
                 f"max_token_characters must be at least 1, got {max_token_characters}."
             )
         self.task = task
+        self.kind = chosen_kind
         self._max_token_characters = max_token_characters
         self._token_indexers = token_indexers or {"tokens": SingleIdTokenIndexer()}
-        self._tag_namespace = tag_namespace
+        self._tag_namespace = tag_namespace or f"{task}_tags"
+        self._plain_labels = label_encoding == "plain"
+        self._relation_label_namespace = relation_label_namespace or f"{task}_labels"
         self._max_span_width = max_span_width
         self._max_document_tokens = max_document_tokens
         self._remove_singleton_clusters = remove_singleton_clusters
@@ -242,7 +280,9 @@ class GoldDocumentReader(DatasetReader):
         for text in self.shard_iterable(documents):
             if text.path != current_path:
                 if current_path is not None:
-                    statistics.log(current_path, self.task, self._max_span_width)
+                    statistics.log(
+                        current_path, self.task, self.kind, self._max_span_width, self._plain_labels
+                    )
                 statistics, current_path = _FileStatistics(), text.path
             try:
                 document = self._parse_document(text, statistics.counts)
@@ -256,7 +296,9 @@ class GoldDocumentReader(DatasetReader):
                 statistics.counts["instances"] += 1
                 yield instance
         if current_path is not None:
-            statistics.log(current_path, self.task, self._max_span_width)
+            statistics.log(
+                current_path, self.task, self.kind, self._max_span_width, self._plain_labels
+            )
 
     def read_documents(self, file_path: str) -> Iterator[GoldDocument]:
         """
@@ -365,7 +407,7 @@ class GoldDocumentReader(DatasetReader):
     def document_to_instances(self, document: GoldDocument) -> Iterator[Instance]:
         """
         All instances of the reader's task from one document: one per sentence for sentence
-        tasks; for coref one per document, or per segment when the document is longer than
+        kinds; for coreference one per document, or per segment when the document is longer than
         `max_document_tokens`.
         """
         yield from self._document_instances(document, _FileStatistics())
@@ -380,10 +422,10 @@ class GoldDocumentReader(DatasetReader):
         The instances that `read` makes of `document` for the reader's task, without the gold
         label fields (tags, relation targets, coreference span labels), and with `task` as
         their task field (the model's prediction tasks run several levels on one instance).
-        Coref instances are the document's segments of at most `max_document_tokens` tokens
+        Coreference instances are the document's segments of at most `max_document_tokens` tokens
         (default: the reader's `max_document_tokens`).
         """
-        if self.task in SENTENCE_TASKS:
+        if self.kind != COREFERENCE:
             return [
                 self._sentence_instance(document, index, None, task)
                 for index in range(len(document.sentences))
@@ -396,10 +438,10 @@ class GoldDocumentReader(DatasetReader):
     ) -> Instance:
         """
         The instance of the reader's task for sentence `sentence_index` of `document` (sentence
-        tasks), or for the whole `document` (coref; `max_document_tokens` does not apply).
+        kinds), or for the whole `document` (coreference; `max_document_tokens` does not apply).
         """
         statistics = _FileStatistics()
-        if self.task in SENTENCE_TASKS:
+        if self.kind != COREFERENCE:
             if sentence_index is None:
                 raise ConfigurationError(f"Task {self.task!r} needs a sentence_index.")
             return self._sentence_instance(document, sentence_index, statistics)
@@ -408,7 +450,7 @@ class GoldDocumentReader(DatasetReader):
     def _document_instances(
         self, document: GoldDocument, statistics: _FileStatistics
     ) -> Iterator[Instance]:
-        if self.task in SENTENCE_TASKS:
+        if self.kind != COREFERENCE:
             for sentence_index in range(len(document.sentences)):
                 yield self._sentence_instance(document, sentence_index, statistics)
             return
@@ -458,21 +500,26 @@ class GoldDocumentReader(DatasetReader):
             indexed_tokens(words, self._max_token_characters), self._token_indexers
         )
         fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task or self.task)}
-        if statistics is not None and self.task in TAG_TASKS and document.mentions is not None:
-            kept, dropped = flatten_spans(to_instance(metadata["gold_mentions"], metadata))
-            statistics.counts["tag_spans"] += len(kept) + len(dropped)
+        if statistics is not None and self.kind == TAGGING and document.mentions is not None:
+            mentions = to_instance(metadata["gold_mentions"], metadata)
+            if self._plain_labels:
+                tags, dropped = _plain_tags(len(words), mentions)
+            else:
+                kept, dropped = flatten_spans(mentions)
+                tags = spans_to_bioul_tags(len(words), kept)
+            statistics.counts["tag_spans"] += len(mentions)
             statistics.counts["tag_spans_dropped"] += len(dropped)
-            fields["tags"] = BioulTagsField(
-                spans_to_bioul_tags(len(words), kept), text_field, self._tag_namespace
-            )
-        if statistics is not None and self.task == "relation" and document.relations is not None:
+            fields["tags"] = BioulTagsField(tags, text_field, self._tag_namespace)
+        if statistics is not None and self.kind == RELATIONS and document.relations is not None:
             edges = [
                 (relation.head.end, relation.tail.end, relation.label)
                 for relation in to_instance(metadata["gold_relations"], metadata)
             ]
             statistics.counts["relations"] += len(edges)
             statistics.counts["relations_merged"] += len(edges) - len(set(edges))
-            fields["relations"] = MultiLabelAdjacencyField(edges, text_field)
+            fields["relations"] = MultiLabelAdjacencyField(
+                edges, text_field, self._relation_label_namespace
+            )
             # Fills the vocabulary of the arguments' entity types (relation heads embed them).
             fields["mention_types"] = MultiLabelField(
                 sorted({mention.label for mention in metadata["gold_mentions"]}),
@@ -540,6 +587,21 @@ class GoldDocumentReader(DatasetReader):
                     or sentence_of_token[span.start] != sentence_of_token[span.end]
                 ):
                     statistics.counts["cluster_mentions_not_candidates"] += 1
+
+
+def _plain_tags(num_tokens: int, mentions: List[Mention]) -> Tuple[List[str], List[Mention]]:
+    """
+    The label of each token (that of the first one-token mention on it, "O" where there is
+    none), and the mentions that the labels leave out (wider, or a token's second one).
+    """
+    tags = ["O"] * num_tokens
+    dropped = []
+    for mention in mentions:
+        if mention.start == mention.end and tags[mention.start] == "O" and mention.label:
+            tags[mention.start] = mention.label
+        else:
+            dropped.append(mention)
+    return tags, dropped
 
 
 def metadata_of(instance: Instance) -> Dict[str, Any]:

@@ -116,11 +116,14 @@ class BioulTagsField(SequenceLabelField):
     its tags, as evaluation data with an entity type never seen in training is: those tags are
     indexed as "O". The model cannot predict such a type anyway, and the spans stay in the
     instance's gold metadata, which the metrics score against, so they count as missed instead
-    of crashing the evaluation. With every tag known it is a plain `SequenceLabelField`.
+    of crashing the evaluation. Plain labels (one per token, such as part-of-speech tags) may
+    have no "O": an unknown one is then indexed as the namespace's first label, which only
+    the loss sees. With every tag known it is a plain `SequenceLabelField`.
     """
 
     def index(self, vocab: Vocabulary) -> None:
         known = vocab.get_token_to_index_vocabulary(self._label_namespace)
         if self._indexed_labels is None and any(tag not in known for tag in self.labels):
-            self.labels = [tag if tag in known else "O" for tag in self.labels]
+            unknown = "O" if "O" in known or not known else next(iter(known))
+            self.labels = [tag if tag in known else unknown for tag in self.labels]
         super().index(vocab)

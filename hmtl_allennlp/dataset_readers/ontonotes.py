@@ -4,12 +4,14 @@ import re
 from collections import Counter, defaultdict
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from allennlp.common.checks import ConfigurationError
 from allennlp.data.dataset_readers.dataset_reader import DatasetReader
 from allennlp.data.token_indexers import TokenIndexer
 from allennlp_models.common.ontonotes import Ontonotes, OntonotesSentence
 
 from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, Span
 from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.common.levels import COREFERENCE, TAGGING
 from hmtl_allennlp.dataset_readers.document_reader import (
     MAX_TOKEN_CHARACTERS,
     DocumentText,
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 _MIN_COLUMNS = 12
 _WORD, _POS, _NAMED_ENTITY = 3, 4, 10
+# The columns a tagging level can read: named entities (typed spans) or part-of-speech tags.
+TAG_LAYERS = ("named_entities", "pos")
 _BEGIN_DOCUMENT = re.compile(r"#begin document \((.*)\); part (\d+)")
 # A named-entity cell: opening brackets with labels, an optional "*", closing brackets, e.g.
 # "*", "(PERSON*", "*)", "(PERSON)", "(ORG(GPE*)".
@@ -111,12 +115,14 @@ class OntonotesReader(GoldDocumentReader):
     format (e.g. GUM). Parsing reuses allennlp-models' `Ontonotes` (see `TolerantOntonotes` for
     what is changed and why).
 
-    The `task` parameter picks the instances (see `GoldDocumentReader` for their fields):
+    The kind of the level picks the instances (see `GoldDocumentReader` for their fields):
 
-    - "ner": one per sentence, BIOUL `tags` (namespace "ner_tags") from the named-entity column
-      (column 11); `metadata["gold_mentions"]` has every named entity of the column, nested ones
-      included;
-    - "coref": one per document part (`#begin document (<id>); part <n>` ... `#end document`),
+    - "tagging": one per sentence, `tags` (namespace `f"{task}_tags"`) from the column of
+      `tag_layer`: the named-entity column (column 11; `metadata["gold_mentions"]` has every
+      named entity of the column, nested ones included), as BIOUL tags; or the part-of-speech
+      column (column 5; `metadata["gold_mentions"]` has one one-token mention per token,
+      labelled with its tag), with `label_encoding = "plain"` one tag per token;
+    - "coreference": one per document part (`#begin document (<id>); part <n>` ... `#end document`),
       `doc_key` "<id>_<n>" (part as an integer, as in e2e-coref), clusters from the last column;
       `metadata["gold_mentions"]` has the mentions of the clusters, labelled "mention".
 
@@ -130,7 +136,17 @@ class OntonotesReader(GoldDocumentReader):
     # Parameters
 
     task : `str`
-        "ner" or "coref".
+        The name of the level that reads the instances (e.g. "ner", "pos", "coref").
+    kind : `str`, optional (default = `None`)
+        "tagging" or "coreference"; `None`: the kind of an HMTL level name ("ner": tagging,
+        "coref": coreference; see `GoldDocumentReader`).
+    tag_layer : `str`, optional (default = `"named_entities"`)
+        Tagging only: the column the tags come from, "named_entities" or "pos".
+    label_encoding : `str`, optional (default = `"BIOUL"`)
+        Tagging only: "BIOUL" (the named entities) or "plain" (one tag per token: the
+        part-of-speech tags); the level's `crf_tagger` head takes the same.
+    tag_namespace : `str`, optional (default = `f"{task}_tags"`)
+        Tagging only: the label namespace of the tags.
     token_indexers : `Dict[str, TokenIndexer]`, optional
         How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
     max_span_width : `int`, optional (default = `8`)
@@ -151,12 +167,16 @@ class OntonotesReader(GoldDocumentReader):
     Registered as a `DatasetReader` with name "hmtl_ontonotes".
     """
 
-    supported_tasks = ("ner", "coref")
+    supported_kinds = (TAGGING, COREFERENCE)
     data_file_description = "English *gold_conll"
 
     def __init__(
         self,
         task: str,
+        kind: Optional[str] = None,
+        tag_layer: str = "named_entities",
+        label_encoding: str = "BIOUL",
+        tag_namespace: Optional[str] = None,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
@@ -167,8 +187,10 @@ class OntonotesReader(GoldDocumentReader):
     ) -> None:
         super().__init__(
             task=task,
+            kind=kind,
             token_indexers=token_indexers,
-            tag_namespace="ner_tags",
+            tag_namespace=tag_namespace,
+            label_encoding=label_encoding,
             max_span_width=max_span_width,
             max_document_tokens=max_document_tokens,
             remove_singleton_clusters=remove_singleton_clusters,
@@ -176,6 +198,11 @@ class OntonotesReader(GoldDocumentReader):
             max_token_characters=max_token_characters,
             **kwargs,
         )
+        if tag_layer not in TAG_LAYERS:
+            raise ConfigurationError(
+                f"tag_layer must be one of {', '.join(TAG_LAYERS)}, got {tag_layer!r}."
+            )
+        self._tag_layer = tag_layer
         self._ontonotes = TolerantOntonotes()
 
     def _is_data_file(self, relative_path: str) -> bool:
@@ -241,7 +268,7 @@ class OntonotesReader(GoldDocumentReader):
         doc_key = f"{document_id}_{int(begin_match.group(2))}"
 
         words: List[List[str]] = []
-        named_entities: List[List[Mention]] = []
+        tagged: List[List[Mention]] = []
         cluster_mentions: Dict[int, Cluster] = defaultdict(list)
         token_offset = 0
         for rows in sentences:
@@ -254,15 +281,23 @@ class OntonotesReader(GoldDocumentReader):
                     f"({error})."
                 ) from None
             words.append(sentence.words)
-            named_entities.append(self._named_entities(path, rows, token_offset))
+            if self._tag_layer == "pos":
+                tagged.append(
+                    [
+                        Mention(index + token_offset, index + token_offset, cells[_POS])
+                        for index, (_, cells) in enumerate(rows)
+                    ]
+                )
+            else:
+                tagged.append(self._named_entities(path, rows, token_offset))
             for cluster_id, (start, end) in sorted(
                 sentence.coref_spans, key=lambda item: (item[1], item[0])
             ):
                 cluster_mentions[cluster_id].append(Span(start + token_offset, end + token_offset))
             token_offset += len(rows)
         clusters = [cluster_mentions[cluster_id] for cluster_id in sorted(cluster_mentions)]
-        if self.task == "ner":
-            return GoldDocument(doc_key, words, mentions=named_entities)
+        if self.kind == TAGGING:
+            return GoldDocument(doc_key, words, mentions=tagged)
         return GoldDocument(doc_key, words, clusters=clusters)
 
     @staticmethod

@@ -1,6 +1,6 @@
 import inspect
 import math
-from typing import Any, Dict, List, Optional, Protocol, cast
+from typing import Any, Dict, List, Optional, cast
 
 import torch
 
@@ -14,16 +14,11 @@ from allennlp.modules.token_embedders import Embedding
 from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
 
 from hmtl_allennlp.common.errors import NonFiniteLossError
+from hmtl_allennlp.modules.heads.level_head import LevelHead
 
 # The task of the prediction instances of sentences: they run every sentence-level head (all
 # but those whose head is `document_level`, coreference) at once, each as its own task would.
 SENTENCE_LEVELS_TASK = "sentence_levels"
-
-
-class _MentionSource(Protocol):
-    """A head that decodes mentions for a level above it (`_check_mention_level` checks it)."""
-
-    def decode_spans(self, encoded_text: torch.Tensor, mask: torch.BoolTensor) -> Any: ...
 
 
 class Level(FromParams):
@@ -38,8 +33,9 @@ class Level(FromParams):
         Its input dimension must be the embedder's output dimension plus the parent encoder's
         output dimension.
     head : `Lazy[Head]`, required
-        Built by the model with `vocab`, `task` (the level's name), `input_dim` (this encoder's
-        output dimension) and `embedding_dim` (the embedder's output dimension).
+        A `LevelHead`, built by the model with `vocab`, `task` (the level's name), `input_dim`
+        (this encoder's output dimension) and `embedding_dim` (the embedder's output
+        dimension).
     parent : `str`, optional (default = `None`)
         The name of the level this one sits on; `None` for a level directly on the embeddings.
     loss_weight : `float`, optional (default = `1.0`)
@@ -70,7 +66,10 @@ class HierarchicalMultiTaskModel(Model):
     Approach for Learning Embeddings from Semantic Tasks" (AAAI). One text field embedder is
     shared by a tree of task levels; each level encodes [base embeddings ; its parent level's
     encoding] and feeds one task head. Which tasks exist, in which order, and which level sits on
-    which is configuration: the paper's model is NER -> EMD -> {RE, CR}.
+    which is configuration: the paper's model is NER -> EMD -> {RE, CR}. What a level is (its
+    kind, main metric, whether it is document-level, which level's mentions it takes) is what
+    its head, a `LevelHead`, declares; its name is only a name, and prefixes its outputs and
+    metrics, so that a model may have several levels of one kind.
 
     Batches are homogeneous in task. A batch of task t runs the embedder and the levels from the
     root down to t only, so the loss of t trains t's level and every level below it. A batch of
@@ -96,11 +95,13 @@ class HierarchicalMultiTaskModel(Model):
     over the sentences of a batch (`crf_tagger` with `loss_reduction = "sum"`, the default), and
     coreference batches held one document (the data loader's batch size).
 
-    Metrics are each head's, prefixed by its task, for the tasks that had batches since the last
-    reset, with `<task>_loss` and `<task>_batches`, and `combined_f1`, the mean of those tasks'
-    main metric (see `get_metrics`). In distributed training a batch leaves the levels above and
-    beside its task unused, so the config's `distributed` block needs `"ddp_accelerator":
-    {"type": "torch", "find_unused_parameters": true}`.
+    Outputs are each head's, whose keys start with the level's name (`ner_spans`,
+    `relation_relations`, `coref_clusters`). Metrics are each head's, prefixed by its task, for
+    the tasks that had batches since the last reset, with `<task>_loss` and `<task>_batches`,
+    and `combined_f1`, the mean of those tasks' main metric (see `get_metrics`). In distributed
+    training a batch leaves the levels above and beside its task unused, so the config's
+    `distributed` block needs `"ddp_accelerator": {"type": "torch", "find_unused_parameters":
+    true}`.
 
     # Parameters
 
@@ -109,8 +110,8 @@ class HierarchicalMultiTaskModel(Model):
     text_field_embedder : `TextFieldEmbedder`, required
         The base embeddings, shared by all levels (e.g. GloVe + character CNN + ELMo).
     levels : `Dict[str, Level]`, required
-        The levels, keyed by task name. Any number, in any order; a level's `parent` must be
-        another level, without cycles. Two levels may share a parent.
+        The levels, keyed by task name (any name). Any number, in any order; a level's `parent`
+        must be another level, without cycles. Two levels may share a parent.
     initializer : `InitializerApplicator`, optional (default = `InitializerApplicator()`)
         Initialises the parameters after construction.
     regularizer : `RegularizerApplicator`, optional (default = `None`)
@@ -184,9 +185,13 @@ class HierarchicalMultiTaskModel(Model):
                 for name, level in levels.items()
             }
         )
-        self._mention_levels = {
-            name: getattr(head, "mention_level", None) for name, head in self._heads.items()
-        }
+        for name, head in self._heads.items():
+            if not isinstance(head, LevelHead):
+                raise ConfigurationError(
+                    f"Level '{name}': its head is a {type(head).__name__}, not a LevelHead (a "
+                    "head of this package, or a subclass that says what its level is)."
+                )
+        self._mention_levels = {name: self._head(name).mention_level for name in self._heads}
         for name, mention_level in self._mention_levels.items():
             if mention_level is not None:
                 self._check_mention_level(name, mention_level)
@@ -222,11 +227,15 @@ class HierarchicalMultiTaskModel(Model):
 
     def sentence_level_tasks(self) -> List[str]:
         """The tasks whose instances are sentences (those whose head is not `document_level`)."""
-        return [
-            name
-            for name in self._level_order
-            if not getattr(self._heads[name], "document_level", False)
-        ]
+        return [name for name in self._level_order if not self._head(name).document_level]
+
+    def level_kinds(self) -> Dict[str, str]:
+        """{level: the kind its head declares}, lower levels first."""
+        return {name: self._head(name).kind for name in self._level_order}
+
+    def main_metrics(self) -> Dict[str, str]:
+        """{level: its main metric as `get_metrics` names it}, e.g. `{"ner": "ner_f1"}`."""
+        return {name: f"{name}_{self._head(name).main_metric}" for name in self._level_order}
 
     def levels_under(self, task: str) -> List[str]:
         """The levels that a batch of `task` runs and trains: from the root down to its own."""
@@ -265,9 +274,10 @@ class HierarchicalMultiTaskModel(Model):
             chain.append(parent)
         return chain[::-1]
 
-    def _head(self, name: str) -> Head:
-        # A ModuleDict types its values as plain Modules; every value of `_heads` is a Head.
-        return cast(Head, self._heads[name])
+    def _head(self, name: str) -> LevelHead:
+        # A ModuleDict types its values as plain Modules; the constructor checked that every
+        # value of `_heads` is a LevelHead.
+        return cast(LevelHead, self._heads[name])
 
     def _check_mention_level(self, name: str, mention_level: str) -> None:
         if mention_level not in self._heads:
@@ -281,11 +291,11 @@ class HierarchicalMultiTaskModel(Model):
                 f"below it (its levels from the root: {' -> '.join(self._chains[name])}), so "
                 "that it runs on every batch of this task."
             )
-        if not callable(getattr(self._heads[mention_level], "decode_spans", None)):
+        if not self._head(mention_level).decodes_mentions:
             raise ConfigurationError(
                 f"Level '{name}': its head's mention_level '{mention_level}' has a "
                 f"{type(self._heads[mention_level]).__name__}, which cannot decode mentions "
-                "(a tagger level such as 'crf_tagger' can)."
+                "(a tagger level of BIOUL tags such as 'crf_tagger' can)."
             )
 
     def forward(  # type: ignore[override]
@@ -429,13 +439,11 @@ class HierarchicalMultiTaskModel(Model):
         if mention_level is not None:
             # When the mention level's head already ran (task "sentence_levels"), reuse its
             # decoding.
-            spans_key = f"{mention_level}_spans"
+            spans_key = self._head(mention_level).output_key("spans")
             available["predicted_mentions"] = (
                 outputs_so_far[spans_key]
                 if spans_key in outputs_so_far
-                else cast(_MentionSource, self._heads[mention_level]).decode_spans(
-                    encoded[mention_level], mask
-                )
+                else self._head(mention_level).decode_spans(encoded[mention_level], mask)
             )
         accepted = self._head_arguments[name]
         return self._heads[name](
@@ -469,8 +477,7 @@ class HierarchicalMultiTaskModel(Model):
                 continue
             head = self._head(name)
             head_metrics = head.get_metrics(reset)
-            # A class attribute of every head of this package; `Head` does not declare it.
-            main_metric = cast(str, head.main_metric)
+            main_metric = head.main_metric
             if not reset:
                 # During an epoch (the progress bar) only the main score: per-type scores and
                 # precision/recall of four tasks would not fit on a line.

@@ -3,6 +3,7 @@
 from hmtl_allennlp.modules.heads import (
     CoreferenceHead,
     CrfTaggerHead,
+    LevelHead,
     MultiHeadSelectionHead,
     SpanPairRelationHead,
 )

@@ -23,13 +23,10 @@ from hmtl_allennlp.common.documents import (
     to_document,
 )
 from hmtl_allennlp.common.errors import DataFormatError
+from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS, TAGGING, output_key
 from hmtl_allennlp.dataset_readers.ace05 import dygie_doc_key, parse_dygie_document
-from hmtl_allennlp.dataset_readers.document_reader import (
-    SENTENCE_TASKS,
-    metadata_of,
-    task_readers,
-)
-from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
+from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
+from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK, HierarchicalMultiTaskModel
 from hmtl_allennlp.predictors.raw_line_input import install_raw_line_reading
 
 logger = logging.getLogger(__name__)
@@ -42,8 +39,8 @@ class CharacterSpan(NamedTuple):
     end: int
 
 
-# The model outputs the predictor reads, and the output key of each.
-_TAGGER_OUTPUTS = {"ner_spans": "ner", "emd_spans": "mentions"}
+# The keys of every output, which no level's output key may take.
+_DOCUMENT_KEYS = ("line", "doc_key", "sentences", "segments", "error")
 # The sentences of a document are predicted this many at a time (the training batch size of
 # the tagging levels), a document's sentences never batched with another's, so that the batch
 # size of `allennlp predict` changes nothing.
@@ -97,13 +94,14 @@ class _InputDocument:
 @Predictor.register("hmtl")
 class HmtlPredictor(Predictor):
     """
-    Predicts every task of a hierarchical multi-task model ("hmtl") for whole documents: named
-    entities, entity mentions, relations between mentions and coreference clusters, as far as
-    the archive has a level for them. Each level runs as it was trained and as `allennlp
-    evaluate` scores it, on instances that the archive's readers make
-    (`GoldDocumentReader.prediction_instances`): the sentence-level tasks (NER, EMD, relations)
-    on each sentence, all at once (task "sentence_levels"), and coreference on the whole
-    document, or on its segments when it is longer than `max_document_tokens`. So the
+    Predicts every level of a hierarchical multi-task model ("hmtl") for whole documents: tags
+    and typed spans (named entities, entity mentions, part-of-speech tags), relations between
+    mentions and coreference clusters, as far as the archive has a level of that kind. Each
+    level runs as it was trained and as `allennlp evaluate` scores it, on instances that the
+    archive's readers make (`GoldDocumentReader.prediction_instances`): the sentence-level
+    levels (tagging, relations) on each sentence, all at once (task "sentence_levels"), and
+    each coreference level on the whole document, or on its segments when it is longer than
+    `max_document_tokens`. So the
     predictions of a document scored against its gold annotations give the F1 that `allennlp
     evaluate` reports for it.
 
@@ -140,13 +138,13 @@ class HmtlPredictor(Predictor):
       which counts the lines it is given); blank lines have no output, but are counted;
     - `doc_key` : `str`, when the input has one (an integer one written as a string);
     - `sentences` : `List[List[str]]`, the tokens of each sentence;
-    - `ner` : `List[mention]`, named entities (models with an "ner" level);
-    - `mentions` : `List[mention]`, entity mentions (models with an "emd" level);
-    - `relations` : `List[{"head": mention, "tail": mention, "label": str, "score": float}]`,
-      directed relations, `label` of the head and tail mention being its entity type
-      (models with a "relation" level);
-    - `clusters` : `List[List[{"start", "end", "text"[, "char_start", "char_end"]}]]`,
-      coreference clusters (models with a "coref" level);
+    - one key per level, named after the level (see below), holding by the level's kind:
+      - tagging: `List[mention]`, the typed spans (BIOUL tags), or one one-token mention per
+        token whose label is not "O" (plain labels, such as part-of-speech tags);
+      - relations: `List[{"head": mention, "tail": mention, "label": str, "score": float}]`,
+        directed relations, `label` of the head and tail mention being its entity type;
+      - coreference: `List[List[{"start", "end", "text"[, "char_start", "char_end"]}]]`,
+        coreference clusters;
     - `segments` : `List[[int, int]]`, only for documents longer than `max_document_tokens`:
       the (first, last) tokens of the parts whose coreference was predicted separately
       (clusters never cross them);
@@ -154,6 +152,11 @@ class HmtlPredictor(Predictor):
       prediction failed (with `line` and `doc_key` when known).
 
     Lists are sorted by offsets, so that the output does not depend on the batch size.
+
+    A level's key is its name, except for three of HMTL's level names, which keep the keys of
+    the first releases: "emd" -> `mentions`, "relation" -> `relations`, "coref" -> `clusters`
+    (so "ner" -> `ner`, "pos" -> `pos`, "relation2" -> `relation2`). A model with two levels
+    of one key (or a level whose key is one of the keys above) is refused.
 
     # Parameters
 
@@ -225,31 +228,56 @@ class HmtlPredictor(Predictor):
             readers = task_readers(dataset_reader)
         except ConfigurationError as error:
             raise DataFormatError(f"The hmtl predictor: {error}") from None
-        tasks = getattr(model, "tasks", [])
+        if not isinstance(model, HierarchicalMultiTaskModel):
+            raise ConfigurationError(
+                f"The hmtl predictor predicts with an 'hmtl' model, not a {type(model).__name__}."
+            )
+        self._level_kinds = model.level_kinds()
+        self._output_keys = {level: output_key(level) for level in self._level_kinds}
+        self._check_output_keys()
         # The readers that make the instances of each kind, as they made them in training.
         self._sentence_reader = next(
-            (reader for task, reader in readers.items() if task in SENTENCE_TASKS), None
+            (reader for reader in readers.values() if reader.kind != COREFERENCE), None
         )
-        sentence_tasks = [task for task in tasks if task in SENTENCE_TASKS]
-        if sentence_tasks and self._sentence_reader is None:
+        sentence_levels = [
+            level for level, kind in self._level_kinds.items() if kind != COREFERENCE
+        ]
+        if sentence_levels and self._sentence_reader is None:
             raise ConfigurationError(
-                f"The archive's model has the sentence-level tasks {sentence_tasks}, but its "
+                f"The archive's model has the sentence-level levels {sentence_levels}, but its "
                 "dataset reader has no reader of sentences to predict them with."
             )
-        if not sentence_tasks:
+        if not sentence_levels:
             self._sentence_reader = None
-        self._coref_reader = readers.get("coref") if "coref" in tasks else None
-        if "coref" in tasks and self._coref_reader is None:
-            raise ConfigurationError(
-                "The archive's model has a coref level, but its dataset reader has no coref "
-                "reader to predict it with."
-            )
+        self._document_readers = {}
+        for level, kind in self._level_kinds.items():
+            if kind != COREFERENCE:
+                continue
+            if level not in readers:
+                raise ConfigurationError(
+                    f"The archive's model has a coreference level '{level}', but its dataset "
+                    "reader has no reader of that task to predict it with."
+                )
+            self._document_readers[level] = readers[level]
+        first_document_reader = next(iter(self._document_readers.values()), None)
         self._max_document_tokens = max_document_tokens or (
-            getattr(self._coref_reader, "max_document_tokens", None) or MAX_DOCUMENT_TOKENS
+            getattr(first_document_reader, "max_document_tokens", None) or MAX_DOCUMENT_TOKENS
         )
         self._spacy: Any = None
         self._lines_read = 0
         install_raw_line_reading()
+
+    def _check_output_keys(self) -> None:
+        levels_of_key: Dict[str, List[str]] = {}
+        for level, key in self._output_keys.items():
+            levels_of_key.setdefault(key, []).append(level)
+        for key, levels in levels_of_key.items():
+            if len(levels) > 1 or key in _DOCUMENT_KEYS:
+                what = f"the levels {levels}" if len(levels) > 1 else f"level '{levels[0]}'"
+                raise ConfigurationError(
+                    f"The hmtl predictor writes the predictions of {what} under the output key "
+                    f"'{key}', which is taken; rename the level."
+                )
 
     @classmethod
     def from_path(
@@ -440,8 +468,8 @@ class HmtlPredictor(Predictor):
     def json_to_instances(self, json_dict: JsonDict) -> List[Instance]:
         """
         The instances the model predicts a document from: its sentences (task
-        "sentence_levels"), then its coreference segments (task "coref"), as the archive's
-        readers make them. Raises `DataFormatError` on input that cannot be read.
+        "sentence_levels"), then the segments of each coreference level (the level's task), as
+        the archive's readers make them. Raises `DataFormatError` on input that cannot be read.
         """
         sentences, segments = self._document_instances(self._read_document(json_dict))
         return sentences + segments
@@ -532,9 +560,9 @@ class HmtlPredictor(Predictor):
             sentences = self._sentence_reader.prediction_instances(
                 document.model_view, SENTENCE_LEVELS_TASK
             )
-        if self._coref_reader is not None:
-            segments = self._coref_reader.prediction_instances(
-                document.model_view, "coref", self._max_document_tokens
+        for level, reader in self._document_readers.items():
+            segments.extend(
+                reader.prediction_instances(document.model_view, level, self._max_document_tokens)
             )
         return sentences, segments
 
@@ -569,46 +597,57 @@ class HmtlPredictor(Predictor):
         predictions: List[Tuple[Instance, JsonDict]],
     ) -> None:
         """Adds the predictions of a document's instances, in document offsets, to `output`."""
+        # Per level, its predictions in document offsets, for the levels that gave some.
         tagged: Dict[str, List[Mention]] = {}
-        relations: Optional[List[Relation]] = None
-        clusters: List[Cluster] = []
-        segments: List[Dict[str, Any]] = []
+        relations: Dict[str, List[Relation]] = {}
+        clusters: Dict[str, List[Cluster]] = {}
+        # The segments of each coreference level (all levels cut a document the same way).
+        segments: Dict[str, List[Dict[str, Any]]] = {}
         for instance, prediction in predictions:
             metadata = metadata_of(instance)
-            for model_key, output_key in _TAGGER_OUTPUTS.items():
-                if model_key in prediction:
-                    tagged.setdefault(output_key, []).extend(
-                        to_document(prediction[model_key], metadata)
+            for level, kind in self._level_kinds.items():
+                if kind == TAGGING and f"{level}_spans" in prediction:
+                    tagged.setdefault(level, []).extend(
+                        to_document(prediction[f"{level}_spans"], metadata)
                     )
-            if "relations" in prediction:
-                relations = (relations or []) + to_document(prediction["relations"], metadata)
-            if "clusters" in prediction:
-                segments.append(metadata)
-                clusters.extend(
-                    to_document(cluster, metadata) for cluster in prediction["clusters"]
-                )
+                elif kind == RELATIONS and f"{level}_relations" in prediction:
+                    relations.setdefault(level, []).extend(
+                        to_document(prediction[f"{level}_relations"], metadata)
+                    )
+                elif kind == COREFERENCE and f"{level}_clusters" in prediction:
+                    segments.setdefault(level, []).append(metadata)
+                    clusters.setdefault(level, []).extend(
+                        to_document(cluster, metadata)
+                        for cluster in prediction[f"{level}_clusters"]
+                    )
 
-        for output_key, mentions in tagged.items():
-            output[output_key] = [_mention(document, mention) for mention in sorted(mentions)]
-        if relations is not None:
-            output["relations"] = [
+        for level, mentions in tagged.items():
+            output[self._output_keys[level]] = [
+                _mention(document, mention) for mention in sorted(mentions)
+            ]
+        for level, level_relations in relations.items():
+            output[self._output_keys[level]] = [
                 {
                     "head": _mention(document, relation.head),
                     "tail": _mention(document, relation.tail),
                     "label": relation.label,
                     "score": relation.score,
                 }
-                for relation in sorted(relations)
+                for relation in sorted(level_relations)
             ]
-        if segments:
-            output["clusters"] = sorted(
-                ([_mention(document, span) for span in sorted(cluster)] for cluster in clusters),
+        for level, level_clusters in clusters.items():
+            output[self._output_keys[level]] = sorted(
+                (
+                    [_mention(document, span) for span in sorted(cluster)]
+                    for cluster in level_clusters
+                ),
                 key=lambda cluster: (cluster[0]["start"], cluster[0]["end"]),
             )
-        if len(segments) > 1:
+        segments_of_first_level = next(iter(segments.values()), [])
+        if len(segments_of_first_level) > 1:
             output["segments"] = [
                 [metadata["token_offset"], metadata["token_offset"] + len(metadata["tokens"]) - 1]
-                for metadata in segments
+                for metadata in segments_of_first_level
             ]
 
 

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# The main score of each HMTL task, as the "hmtl" model reports it; other tasks: "<task>_f1".
-DEFAULT_TASK_METRICS = {"relation": "relation_strict_f1", "coref": "coref_avg_f1"}
-
 
 @TrainerCallback.register("hmtl_task_patience")
 class TaskPatienceCallback(TrainerCallback):
@@ -36,7 +33,9 @@ class TaskPatienceCallback(TrainerCallback):
     metrics : `Dict[str, str]`, optional (default = `None`)
         The validation metric of each task, as the model names it, "+" (the default) or "-"
         first for higher- or lower-is-better: e.g. `{"coref": "+coref_avg_f1"}`. A task not
-        named uses "<task>_f1", "relation_strict_f1" for relation, "coref_avg_f1" for coref.
+        named uses its level's main metric (e.g. "ner_f1", "relation_strict_f1",
+        "coref_avg_f1": the head's `main_metric`, prefixed), or, with a model other than "hmtl",
+        "<task>_f1".
 
     Registered as a `TrainerCallback` with name "hmtl_task_patience".
     """
@@ -71,8 +70,10 @@ class TaskPatienceCallback(TrainerCallback):
                 f"hmtl_task_patience names metrics of tasks without training data: "
                 f"{', '.join(unknown)} (tasks: {', '.join(loader.tasks)})."
             )
+        # An "hmtl" model names each level's main metric; another model: "<task>_f1".
+        main_metrics: Dict[str, str] = getattr(trainer.model, "main_metrics", dict)()
         for task in loader.tasks:
-            name = self._metric_names.get(task, DEFAULT_TASK_METRICS.get(task, f"{task}_f1"))
+            name = self._metric_names.get(task, main_metrics.get(task, f"{task}_f1"))
             tracker = MetricTracker(name if name[:1] in "+-" else f"+{name}", self._patience)
             if task in self._tracker_states:
                 tracker.load_state_dict(self._tracker_states[task])

@@ -105,7 +105,7 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
     # One line per batch, with the batch and the model's outputs.
     batches = [json.loads(line) for line in predictions_file.read_text("utf-8").splitlines()]
     assert {"coref", "emd", "ner", "relation"} == {batch["task"][0] for batch in batches}
-    assert all("clusters" in batch for batch in batches if batch["task"][0] == "coref")
+    assert all("coref_clusters" in batch for batch in batches if batch["task"][0] == "coref")
 
     key, response = tmp_path / "key.conll", tmp_path / "response.conll"
     scores_file = tmp_path / "scores.json"

@@ -2,12 +2,14 @@ import logging
 from collections import defaultdict
 
 import pytest
+from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import ensure_list
 from allennlp.data import Vocabulary
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
 from allennlp.data.dataset_readers.dataset_reader import WorkerInfo
 from allennlp_models.common.ontonotes import Ontonotes
 
+from hmtl_allennlp.common.documents import Mention
 from hmtl_allennlp.dataset_readers import OntonotesReader
 
 
@@ -152,11 +154,40 @@ def test_documents_are_sharded_across_workers(data_dir):
     assert shards == [["GUM_news_worship_0", "GUM_news_defector_0"], ["GUM_news_stampede_0"]]
 
 
-def test_unknown_task_is_a_configuration_error():
-    from allennlp.common.checks import ConfigurationError
+def test_a_kind_the_format_lacks_or_a_level_without_kind_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="tagging, coreference; got kind 'relations'"):
+        OntonotesReader(task="relation")
+    with pytest.raises(ConfigurationError, match="of task 'pos': give its kind"):
+        OntonotesReader(task="pos")
+    with pytest.raises(ConfigurationError, match="tag_layer must be one of"):
+        OntonotesReader(task="pos", kind="tagging", tag_layer="lemma")
 
-    with pytest.raises(ConfigurationError, match="ner, coref; got task 'emd'"):
-        OntonotesReader(task="emd")
+
+def test_a_tagging_level_of_any_name_reads_named_entities_into_its_own_namespace(data_dir):
+    path = data_dir / "gum_sample.gold_conll"
+    ner = ensure_list(OntonotesReader(task="ner").read(path))
+    ner2 = ensure_list(OntonotesReader(task="ner2", kind="tagging").read(path))
+    assert [instance["task"].metadata for instance in ner2[:1]] == ["ner2"]
+    assert ner2[0]["tags"]._label_namespace == "ner2_tags"
+    assert [i["tags"].labels for i in ner2] == [i["tags"].labels for i in ner]
+
+
+def test_pos_level_reads_one_plain_tag_per_token_from_column_5(data_dir):
+    path = data_dir / "gum_sample.gold_conll"
+    reader = OntonotesReader(task="pos", kind="tagging", tag_layer="pos", label_encoding="plain")
+    instances = ensure_list(reader.read(path))
+    rows = [
+        line.split()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    tags = [tag for instance in instances for tag in instance["tags"].labels]
+    assert tags == [row[4] for row in rows]
+    first = instances[0]
+    assert first["tags"]._label_namespace == "pos_tags"
+    assert first["metadata"]["gold_mentions"][0] == Mention(0, 0, rows[0][4])
+    vocab = Vocabulary.from_instances(instances)
+    assert "O" not in vocab.get_token_to_index_vocabulary("pos_tags")
 
 
 def test_instances_index_with_a_vocabulary(data_dir):

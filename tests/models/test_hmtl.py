@@ -80,14 +80,14 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         # Coreference is document-level: the predictor runs it on documents, apart.
         assert self.model.sentence_level_tasks() == ["ner", "emd", "relation"]
         assert dict(calls) == {"ner": 1, "emd": 1, "relation": 1}
-        assert "loss" not in output and "clusters" not in output
-        for key in ("ner_spans", "emd_spans", "relations"):
+        assert "loss" not in output and "coref_clusters" not in output
+        for key in ("ner_spans", "emd_spans", "relation_relations"):
             assert len(output[key]) == len(self.batches["relation"]["task"]), key
         num_tokens = self.batches["relation"]["tokens"]["tokens"]["tokens"].size(1)
         for mention in output["emd_spans"][0]:
             assert 0 <= mention.start <= mention.end < num_tokens
         # The relation arguments are the mentions EMD predicted.
-        for instance_relations, emd_spans in zip(output["relations"], output["emd_spans"]):
+        for instance_relations, emd_spans in zip(output["relation_relations"], output["emd_spans"]):
             for relation in instance_relations:
                 assert relation.head in emd_spans and relation.tail in emd_spans
                 assert 0.0 < relation.score <= 1.0
@@ -197,7 +197,7 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         assert self.model._heads["coref"]._gold_mentions
         self.model.eval()
         output = self.model(**batch)
-        for clusters, metadata in zip(output["clusters"], batch["metadata"]):
+        for clusters, metadata in zip(output["coref_clusters"], batch["metadata"]):
             offset = metadata["token_offset"]
             gold = {
                 (start - offset, end - offset)
@@ -243,7 +243,7 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         self.model.eval()
         output = self.model(**tensors)
         assert len(output["ner_spans"][0]) <= 1
-        assert output["relations"] == [[]]
+        assert output["relation_relations"] == [[]]
 
     def test_a_batch_of_a_task_without_a_level_is_refused(self):
         batch = dict(self.batches["ner"])

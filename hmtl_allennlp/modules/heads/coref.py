@@ -17,11 +17,13 @@ from allennlp.nn import Activation, InitializerApplicator, util
 from allennlp_models.coref.models.coref import CoreferenceResolver
 
 from hmtl_allennlp.common.documents import Cluster, Span, to_instance
+from hmtl_allennlp.common.levels import COREFERENCE
 from hmtl_allennlp.metrics import CorefScores
+from hmtl_allennlp.modules.heads.level_head import LevelHead
 
 
 @Head.register("coref")
-class CoreferenceHead(Head):
+class CoreferenceHead(LevelHead):
     """
     The end-to-end coreference model of [End-to-end Neural Coreference Resolution]
     (https://www.aclweb.org/anthology/D17-1018/) by Lee et al., 2017, as the coreference level of
@@ -51,6 +53,9 @@ class CoreferenceHead(Head):
     "GM" evaluation setup of HMTL; it can be switched on for evaluation only with
     `-o '{"model.levels.coref.head.gold_mentions": true}'`.
 
+    Its kind is "coreference", and it is document-level: its instances are documents (or their
+    segments), not sentences.
+
     Memory and time are linear in the document length T: O(T x max_span_width) candidate spans
     are scored before pruning, and O(spans_per_word x T x max_antecedents) span pairs after.
 
@@ -62,8 +67,8 @@ class CoreferenceHead(Head):
         The output dimension of the level encoder (`encoded_text`).
     embedding_dim : `int`, required.
         The dimension of the base embeddings (`embedded_text`), pooled into each span.
-    task : `str`, optional (default = `"coref"`)
-        The name of the task this head serves, used in error messages.
+    task : `str`, required.
+        The name of the level: it prefixes the output keys and names the level in errors.
     feature_size : `int`, optional (default = `20`)
         The size of the span width and antecedent distance embeddings.
     max_span_width : `int`, optional (default = `8`)
@@ -103,6 +108,7 @@ class CoreferenceHead(Head):
     Registered as a `Head` with name "coref".
     """
 
+    kind = COREFERENCE
     main_metric = "avg_f1"
 
     # Helpers of allennlp-models' `CoreferenceResolver`, reused as they are. Besides each other,
@@ -115,16 +121,15 @@ class CoreferenceHead(Head):
     )
     _distance_pruning = CoreferenceResolver._distance_pruning
     _coarse_to_fine_pruning = CoreferenceResolver._coarse_to_fine_pruning
-    # Its instances are documents (or segments), not sentences: the predictor runs it apart.
     document_level = True
     _add_clusters = CoreferenceResolver.make_output_human_readable
 
     def __init__(
         self,
         vocab: Vocabulary,
+        task: str,
         input_dim: int,
         embedding_dim: int,
-        task: str = "coref",
         feature_size: int = 20,
         max_span_width: int = 8,
         spans_per_word: float = 0.4,
@@ -140,7 +145,7 @@ class CoreferenceHead(Head):
         initializer: InitializerApplicator = InitializerApplicator(),
         **kwargs: Any,
     ) -> None:
-        super().__init__(vocab, **kwargs)
+        super().__init__(vocab, task, **kwargs)
         if antecedent_chunk_size < 1:
             raise ConfigurationError(
                 f"{task} head: antecedent_chunk_size must be at least 1, got "
@@ -152,7 +157,6 @@ class CoreferenceHead(Head):
             )
         self._loss_reduction = loss_reduction
         self._antecedent_chunk_size = antecedent_chunk_size
-        self._task = task
         self._max_span_width = max_span_width
         self._spans_per_word = spans_per_word
         self._max_antecedents = max_antecedents
@@ -344,7 +348,8 @@ class CoreferenceHead(Head):
 
         # Returns
 
-        An output dictionary with:
+        An output dictionary with these keys, each prefixed by the level's name and "_" (but
+        `loss`):
 
         top_spans : `torch.LongTensor`
             The kept spans, `(batch_size, max_num_spans_kept, 2)`, padded with -1.
@@ -410,7 +415,7 @@ class CoreferenceHead(Head):
                 for instance_top_spans in output_dict["top_spans"]
             ]
             self._coref_scores(output_dict["clusters"], gold_clusters, predicted_mentions)
-        return output_dict
+        return self.prefixed(output_dict)
 
     def _rank_antecedents(
         self,
@@ -612,7 +617,7 @@ class CoreferenceHead(Head):
             for span in to_instance(cluster, metadata):
                 if span.start > span.end:
                     raise ValueError(
-                        f"{self._task}: document {metadata.get('doc_key')!r}: gold mention "
+                        f"{self.task}: document {metadata.get('doc_key')!r}: gold mention "
                         f"{tuple(span)} ends before it starts"
                     )
                 if 0 <= span.start and span.end < num_tokens:

@@ -11,8 +11,10 @@ from allennlp.models.heads import Head
 from allennlp.nn import util
 
 from hmtl_allennlp.common.documents import Mention, Relation, to_document, to_instance
+from hmtl_allennlp.common.levels import RELATIONS
 from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
 from hmtl_allennlp.metrics import RelationF1
+from hmtl_allennlp.modules.heads.level_head import LevelHead
 
 BIOUL_POSITIONS = "BILU"
 # The default of `max_mentions_per_sentence`: above the most mentions of a sentence of the
@@ -20,11 +22,12 @@ BIOUL_POSITIONS = "BILU"
 MAX_MENTIONS_PER_SENTENCE = 64
 
 
-class RelationHead(Head):
+class RelationHead(LevelHead):
     """
-    What the relation heads share: where the relation arguments come from (the predicted spans
-    of a tagger level below, or the gold mentions of the input), which pairs of them are
-    candidates (ordered pairs of distinct mentions of one sentence), and the relation metric.
+    What the relation heads share: their kind ("relations"), where the relation arguments come
+    from (the predicted spans of a tagger level below, or the gold mentions of the input), which
+    pairs of them are candidates (ordered pairs of distinct mentions of one sentence), and the
+    relation metric. Their output is `f"{task}_relations"`.
 
     # Parameters
 
@@ -32,8 +35,9 @@ class RelationHead(Head):
         Holds the relation labels, in the namespace `label_namespace`.
     task : `str`, required
         The name of the level (its key in the model).
-    label_namespace : `str`
-        The vocabulary namespace of the relation labels.
+    label_namespace : `str`, optional
+        The vocabulary namespace of the relation labels; `None`: `f"{task}_labels"`, the
+        readers' default for the level.
     mention_level : `str`, optional
         A tagger level below this one whose predicted spans are the relation arguments. `None`
         uses the gold mentions of the metadata (the `uses_gold_mentions` metric says which).
@@ -42,6 +46,7 @@ class RelationHead(Head):
         so that a sentence has at most `max_mentions_per_sentence ** 2` candidate pairs.
     """
 
+    kind = RELATIONS
     main_metric = "strict_f1"
     registered_name = ""
 
@@ -49,12 +54,12 @@ class RelationHead(Head):
         self,
         vocab: Vocabulary,
         task: str,
-        label_namespace: str,
+        label_namespace: Optional[str],
         mention_level: Optional[str],
         max_mentions_per_sentence: int = MAX_MENTIONS_PER_SENTENCE,
     ) -> None:
-        super().__init__(vocab)
-        self.task = task
+        super().__init__(vocab, task)
+        label_namespace = label_namespace or f"{task}_labels"
         if max_mentions_per_sentence < 2:
             raise self._configuration_error(
                 f"max_mentions_per_sentence must be at least 2, got {max_mentions_per_sentence}."
@@ -164,8 +169,8 @@ class MultiHeadSelectionHead(RelationHead):
         The output dimension of the level's encoder.
     hidden_dim : `int`, optional (default = `64`)
         The dimension of `relu(U h_i + W h_j + b)`.
-    label_namespace : `str`, optional (default = `"relation_labels"`)
-        The vocabulary namespace of the relation labels.
+    label_namespace : `str`, optional (default = `f"{task}_labels"`)
+        The vocabulary namespace of the relation labels (the readers' default for the level).
     threshold : `float`, optional (default = `0.5`)
         The probability above which a relation is predicted.
     mention_level : `str`, optional (default = `None`)
@@ -208,7 +213,7 @@ class MultiHeadSelectionHead(RelationHead):
         task: str,
         input_dim: int,
         hidden_dim: int = 64,
-        label_namespace: str = "relation_labels",
+        label_namespace: Optional[str] = None,
         threshold: float = 0.5,
         mention_level: Optional[str] = None,
         dropout: float = 0.0,
@@ -284,8 +289,8 @@ class MultiHeadSelectionHead(RelationHead):
 
         # Returns
 
-        A dict with `relations`: per instance, a list of `Relation`s in instance offsets, their
-        arguments typed as the mentions they are, with the sigmoid score; `loss` when
+        A dict with `f"{task}_relations"`: per instance, a list of `Relation`s in instance
+        offsets, their arguments typed as the mentions they are, with the sigmoid score; `loss` when
         `relations` is given.
         """
         mentions = self._arguments(metadata, predicted_mentions)
@@ -324,7 +329,7 @@ class MultiHeadSelectionHead(RelationHead):
                 loss = loss / (pair_mask.sum() * self.num_labels).clamp(min=1)
             output["loss"] = loss
             self._update_metric(output["relations"], metadata)
-        return output
+        return self.prefixed(output)
 
     def _entity_labels(self, mentions: List[List[Mention]], mask: torch.BoolTensor) -> torch.Tensor:
         """The index of each token's BIOUL mention label, shape `(batch_size, num_tokens)`."""

@@ -77,8 +77,8 @@ class SpanPairRelationHead(RelationHead):
         Widths are bucketed (1, 2, 3, 4, then logarithmically) into this many embeddings.
     entity_type_embedding_dim : `int`, optional (default = `16`)
         The dimension of an argument's entity type embedding; 0 leaves types out.
-    label_namespace : `str`, optional (default = `"relation_labels"`)
-        The vocabulary namespace of the relation labels.
+    label_namespace : `str`, optional (default = `f"{task}_labels"`)
+        The vocabulary namespace of the relation labels (the readers' default for the level).
     entity_type_namespace : `str`, optional (default = `"mention_types"`)
         The vocabulary namespace of the entity types (the readers' `mention_types` field fills
         it); a type it does not hold is embedded as its unknown token.
@@ -116,7 +116,7 @@ class SpanPairRelationHead(RelationHead):
         width_embedding_dim: int = 16,
         num_width_buckets: int = 10,
         entity_type_embedding_dim: int = 16,
-        label_namespace: str = "relation_labels",
+        label_namespace: Optional[str] = None,
         entity_type_namespace: str = "mention_types",
         mention_level: Optional[str] = None,
         training_mentions: str = "gold_and_predicted",
@@ -186,9 +186,9 @@ class SpanPairRelationHead(RelationHead):
 
         # Returns
 
-        A dict with `relations`: per instance, a list of `Relation`s in instance offsets, their
-        arguments typed as the mentions they are, with the softmax probability of the label;
-        `loss` when `relations` is given.
+        A dict with `f"{task}_relations"`: per instance, a list of `Relation`s in instance
+        offsets, their arguments typed as the mentions they are, with the softmax probability
+        of the label; `loss` when `relations` is given.
         """
         has_gold = relations is not None
         mentions = self._arguments(metadata, predicted_mentions)
@@ -230,7 +230,7 @@ class SpanPairRelationHead(RelationHead):
             output["loss"] = 0.0 * encoded_text.sum()
         if has_gold:
             self._update_metric(output["relations"], metadata)
-        return output
+        return self.prefixed(output)
 
     def _pair_logits(
         self,

@@ -11,32 +11,48 @@ from allennlp.modules import ConditionalRandomField, FeedForward, TimeDistribute
 from allennlp.modules.conditional_random_field import allowed_transitions
 
 from hmtl_allennlp.common.documents import Mention, to_instance
-from hmtl_allennlp.metrics import SpanF1
+from hmtl_allennlp.common.levels import TAGGING
+from hmtl_allennlp.metrics import SpanF1, TokenAccuracy
+from hmtl_allennlp.modules.heads.level_head import LevelHead
+
+LABEL_ENCODINGS = ("BIOUL", "plain")
+# The tag of a token outside every span, in both encodings.
+OUTSIDE = "O"
 
 
 @Head.register("crf_tagger")
-class CrfTaggerHead(Head):
+class CrfTaggerHead(LevelHead):
     """
-    A linear-chain CRF over BIOUL tags on top of an already encoded sentence: the NER and EMD
-    levels of HMTL (Sanh et al., 2019), imitating allennlp-models' `CrfTagger` without its
-    embedder and encoder (the hierarchical model owns those). Decoding is constrained Viterbi,
-    so every decoded tag sequence converts to well-formed spans.
+    A linear-chain CRF over tags on top of an already encoded sentence: the NER and EMD levels
+    of HMTL (Sanh et al., 2019), imitating allennlp-models' `CrfTagger` without its embedder and
+    encoder (the hierarchical model owns those). Its kind is "tagging".
 
-    The output is typed spans, and the metric is `SpanF1` against the document-level gold
-    mentions in `metadata["gold_mentions"]`, so spans that the BIOUL tags cannot represent
-    (nested or overlapping mentions) count as missed.
+    With `label_encoding = "BIOUL"` (entities, mentions) the tags encode typed spans: decoding
+    is constrained Viterbi, so every decoded tag sequence converts to well-formed spans, and
+    the main metric is `SpanF1` ("f1") against the document-level gold mentions in
+    `metadata["gold_mentions"]`, so spans that the BIOUL tags cannot represent (nested or
+    overlapping mentions) count as missed. Such a level can be the `mention_level` of a
+    relation level.
+
+    With `label_encoding = "plain"` (part-of-speech tags) every token has one label, the
+    reader's gold mentions are one token wide, and decoding is unconstrained Viterbi. The main
+    metric is `TokenAccuracy` ("accuracy") against the labels of those gold mentions ("O"
+    where a token has none); `SpanF1` over the tokens that are not "O" is reported beside it.
 
     # Parameters
 
     vocab : `Vocabulary`, required
         Holds the tag labels, in the namespace `label_namespace`.
     task : `str`, required
-        The name of the task (the level's key in the model), e.g. "ner" or "emd". It names the
-        default label namespace and the output keys.
+        The name of the level (its key in the model), e.g. "ner" or "pos". It names the default
+        label namespace and prefixes the output keys.
     input_dim : `int`, required
         The output dimension of the level's encoder.
     label_namespace : `str`, optional (default = `f"{task}_tags"`)
-        The vocabulary namespace of the BIOUL tags.
+        The vocabulary namespace of the tags (the readers' default for the level too).
+    label_encoding : `str`, optional (default = `"BIOUL"`)
+        "BIOUL" (tags of typed spans) or "plain" (one label per token); the level's reader
+        must encode its tags the same way.
     feedforward : `Lazy[FeedForward]`, optional (default = `None`)
         A feedforward network between the encoder and the tag projection; its `input_dim` is
         filled in from `input_dim`.
@@ -52,6 +68,7 @@ class CrfTaggerHead(Head):
     Registered as a `Head` with name "crf_tagger".
     """
 
+    kind = TAGGING
     main_metric = "f1"
 
     def __init__(
@@ -60,18 +77,27 @@ class CrfTaggerHead(Head):
         task: str,
         input_dim: int,
         label_namespace: Optional[str] = None,
+        label_encoding: str = "BIOUL",
         feedforward: Optional[Lazy[FeedForward]] = None,
         dropout: float = 0.0,
         include_start_end_transitions: bool = True,
         loss_reduction: str = "sum",
     ) -> None:
-        super().__init__(vocab)
+        super().__init__(vocab, task)
         if loss_reduction not in ("sum", "mean"):
             raise ConfigurationError(
                 f"crf_tagger head of level '{task}': loss_reduction must be 'sum' or 'mean', "
                 f"got '{loss_reduction}'."
             )
-        self.task = task
+        if label_encoding not in LABEL_ENCODINGS:
+            raise ConfigurationError(
+                f"crf_tagger head of level '{task}': label_encoding must be one of "
+                f"{', '.join(LABEL_ENCODINGS)}, got '{label_encoding}'."
+            )
+        self._plain = label_encoding == "plain"
+        self._token_accuracy = TokenAccuracy() if self._plain else None
+        if self._plain:
+            self.main_metric = "accuracy"
         self.label_namespace = label_namespace or f"{task}_tags"
         self.num_tags = vocab.get_vocab_size(self.label_namespace)
         if self.num_tags == 0:
@@ -91,7 +117,7 @@ class CrfTaggerHead(Head):
         labels = vocab.get_index_to_token_vocabulary(self.label_namespace)
         self._crf = ConditionalRandomField(
             self.num_tags,
-            constraints=allowed_transitions("BIOUL", labels),
+            constraints=None if self._plain else allowed_transitions("BIOUL", labels),
             include_start_end_transitions=include_start_end_transitions,
         )
         self._span_f1 = SpanF1()
@@ -119,22 +145,31 @@ class CrfTaggerHead(Head):
         # Returns
 
         A dict with `f"{task}_tags"` (the decoded tags, `List[List[str]]`), `f"{task}_spans"`
-        (per instance, the decoded `Mention`s, in instance offsets), `f"{task}_logits"` and,
-        when `tags` is given, `loss`.
+        (per instance, the decoded `Mention`s, in instance offsets: with plain labels, one per
+        token that is not "O"), `f"{task}_logits"` and, when `tags` is given, `loss`.
         """
         # Shape: (batch_size, num_tokens, num_tags)
         logits = self._logits(self._dropout(encoded_text))
         predicted_tags = self._viterbi_tags(logits, mask)
-        output: Dict[str, Any] = {
-            f"{self.task}_logits": logits,
-            f"{self.task}_tags": predicted_tags,
-            f"{self.task}_spans": [self._tags_to_spans(tags_) for tags_ in predicted_tags],
-        }
+        spans = [self._tags_to_spans(tags_) for tags_ in predicted_tags]
+        output: Dict[str, Any] = {"logits": logits, "tags": predicted_tags, "spans": spans}
         if tags is not None:
             output["loss"] = self._negative_log_likelihood(logits, tags, mask)
             gold_spans = [to_instance(instance["gold_mentions"], instance) for instance in metadata]
-            self._span_f1(output[f"{self.task}_spans"], gold_spans)
-        return output
+            self._span_f1(spans, gold_spans)
+            if self._token_accuracy is not None:
+                self._token_accuracy(
+                    predicted_tags,
+                    [
+                        _token_labels(gold, len(tags_))
+                        for gold, tags_ in zip(gold_spans, predicted_tags)
+                    ],
+                )
+        return self.prefixed(output)
+
+    @property
+    def decodes_mentions(self) -> bool:
+        return not self._plain
 
     def decode_spans(
         self, encoded_text: torch.Tensor, mask: torch.BoolTensor
@@ -143,6 +178,8 @@ class CrfTaggerHead(Head):
         Decodes `Mention`s (in instance offsets) without computing a loss and without dropout:
         the mention source of a relation head sitting above this level.
         """
+        if self._plain:
+            return super().decode_spans(encoded_text, mask)
         with torch.no_grad():
             predicted_tags = self._viterbi_tags(self._logits(encoded_text), mask)
         return [self._tags_to_spans(tags_) for tags_ in predicted_tags]
@@ -170,8 +207,9 @@ class CrfTaggerHead(Head):
                 ]
         return predicted
 
-    @staticmethod
-    def _tags_to_spans(tags: List[str]) -> List[Mention]:
+    def _tags_to_spans(self, tags: List[str]) -> List[Mention]:
+        if self._plain:
+            return [Mention(index, index, tag) for index, tag in enumerate(tags) if tag != OUTSIDE]
         return [Mention(start, end, label) for label, (start, end) in bioul_tags_to_spans(tags)]
 
     def _negative_log_likelihood(
@@ -188,4 +226,16 @@ class CrfTaggerHead(Head):
         return -log_likelihood
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
-        return self._span_f1.get_metric(reset)
+        metrics = self._span_f1.get_metric(reset)
+        if self._token_accuracy is not None:
+            metrics.update(self._token_accuracy.get_metric(reset))
+        return metrics
+
+
+def _token_labels(mentions: List[Mention], num_tokens: int) -> List[str]:
+    """The label of each token: that of the one-token mention on it, else "O"."""
+    labels = [OUTSIDE] * num_tokens
+    for mention in mentions:
+        if mention.start == mention.end:
+            labels[mention.start] = mention.label or OUTSIDE
+    return labels

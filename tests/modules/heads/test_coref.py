@@ -30,7 +30,7 @@ def make_head(**kwargs) -> CoreferenceHead:
     settings = {"feature_size": 3, "max_span_width": MAX_SPAN_WIDTH, "lexical_dropout": 0.0}
     settings.update(kwargs)
     return CoreferenceHead(
-        Vocabulary(), input_dim=INPUT_DIM, embedding_dim=EMBEDDING_DIM, **settings
+        Vocabulary(), task="coref", input_dim=INPUT_DIM, embedding_dim=EMBEDDING_DIM, **settings
     )
 
 
@@ -135,15 +135,15 @@ def test_output_shapes_loss_and_gradients():
     output = head(**batch)
 
     # floor(0.4 * 10) = 4, floor(0.4 * 6) = 2 and floor(0.4 * 2) = 0 spans kept; padding is -1.
-    assert output["top_spans"].shape == (3, 4, 2)
-    assert (output["top_spans"][1, 2:] == -1).all()
-    assert (output["top_spans"][1, :2] >= 0).all()
-    assert (output["top_spans"][2] == -1).all()
-    assert output["antecedent_indices"].shape == (3, 4, 4)
-    assert output["predicted_antecedents"].shape == (3, 4)
-    assert (output["predicted_antecedents"][1, 2:] == -1).all()
-    assert (output["predicted_antecedents"][2] == -1).all()
-    assert output["clusters"][2] == []
+    assert output["coref_top_spans"].shape == (3, 4, 2)
+    assert (output["coref_top_spans"][1, 2:] == -1).all()
+    assert (output["coref_top_spans"][1, :2] >= 0).all()
+    assert (output["coref_top_spans"][2] == -1).all()
+    assert output["coref_antecedent_indices"].shape == (3, 4, 4)
+    assert output["coref_predicted_antecedents"].shape == (3, 4)
+    assert (output["coref_predicted_antecedents"][1, 2:] == -1).all()
+    assert (output["coref_predicted_antecedents"][2] == -1).all()
+    assert output["coref_clusters"][2] == []
 
     loss = output["loss"]
     assert loss.dim() == 0 and torch.isfinite(loss)
@@ -184,7 +184,9 @@ def test_training_learns_a_toy_document():
     head.get_metrics(reset=True)
     with torch.no_grad():
         output = head(**batch)
-    assert as_cluster_set(output["clusters"][0]) == as_cluster_set(TOY_DOCUMENT["gold_clusters"])
+    assert as_cluster_set(output["coref_clusters"][0]) == as_cluster_set(
+        TOY_DOCUMENT["gold_clusters"]
+    )
     metrics = head.get_metrics(reset=True)
     assert metrics["avg_f1"] == pytest.approx(1.0)
     assert metrics["mention_recall"] == pytest.approx(1.0)
@@ -202,7 +204,7 @@ def test_gold_mentions_mode_keeps_exactly_the_gold_mentions_in_local_offsets():
     batch = make_batch([document])
     output = head(**batch)
 
-    top_spans = {tuple(span) for span in output["top_spans"][0].tolist()}
+    top_spans = {tuple(span) for span in output["coref_top_spans"][0].tolist()}
     assert top_spans == {(0, 4), (6, 6), (3, 4), (7, 7)}
     assert torch.isfinite(output["loss"])
     output["loss"].backward()
@@ -231,8 +233,8 @@ def test_degenerate_documents_do_not_crash(documents, gold_mentions):
     head = make_head(gold_mentions=gold_mentions)
     output = head(**make_batch(documents))
 
-    assert len(output["clusters"]) == len(documents)
-    for document, clusters in zip(documents, output["clusters"]):
+    assert len(output["coref_clusters"]) == len(documents)
+    for document, clusters in zip(documents, output["coref_clusters"]):
         if sum(document["sentence_lengths"]) <= 1 or document.get("no_spans"):
             assert clusters == []
     loss = output["loss"]
@@ -259,14 +261,16 @@ def test_a_batch_gives_what_each_document_gives_alone(settings):
         batched = head(**make_batch(documents))
         for index, document in enumerate(documents):
             alone = head(**make_batch([document]))
-            num_kept = alone["top_spans"].size(1)
-            assert torch.equal(batched["top_spans"][index, :num_kept], alone["top_spans"][0])
-            assert (batched["top_spans"][index, num_kept:] == -1).all()
+            num_kept = alone["coref_top_spans"].size(1)
             assert torch.equal(
-                batched["predicted_antecedents"][index, :num_kept],
-                alone["predicted_antecedents"][0],
+                batched["coref_top_spans"][index, :num_kept], alone["coref_top_spans"][0]
             )
-            assert batched["clusters"][index] == alone["clusters"][0]
+            assert (batched["coref_top_spans"][index, num_kept:] == -1).all()
+            assert torch.equal(
+                batched["coref_predicted_antecedents"][index, :num_kept],
+                alone["coref_predicted_antecedents"][0],
+            )
+            assert batched["coref_clusters"][index] == alone["coref_clusters"][0]
             if index == 0:
                 loss_of_documents_alone = alone["loss"]
             else:
@@ -282,8 +286,8 @@ def test_decoded_clusters_are_valid_spans_of_their_document():
     with torch.no_grad():
         output = head(**batch)
 
-    assert any(output["clusters"]), "random scores should link at least one pair"
-    for index, clusters in enumerate(output["clusters"]):
+    assert any(output["coref_clusters"]), "random scores should link at least one pair"
+    for index, clusters in enumerate(output["coref_clusters"]):
         candidates = {tuple(span) for span in batch["spans"][index].tolist() if span[0] >= 0}
         seen = set()
         for cluster in clusters:
@@ -309,10 +313,10 @@ def test_chunked_antecedent_scoring_gives_the_same_output(inference_order):
     batch = make_batch([TOY_DOCUMENT, second_document])
     with torch.no_grad():
         expected, got = whole(**batch), chunked(**batch)
-    assert torch.equal(expected["top_spans"], got["top_spans"])
-    assert torch.equal(expected["predicted_antecedents"], got["predicted_antecedents"])
+    assert torch.equal(expected["coref_top_spans"], got["coref_top_spans"])
+    assert torch.equal(expected["coref_predicted_antecedents"], got["coref_predicted_antecedents"])
     assert torch.allclose(expected["loss"], got["loss"])
-    assert expected["clusters"] == got["clusters"]
+    assert expected["coref_clusters"] == got["coref_clusters"]
 
 
 def test_antecedent_chunk_size_must_be_positive():
@@ -379,7 +383,7 @@ def test_mean_loss_reduction_averages_over_each_documents_kept_spans():
     with torch.no_grad():
         outputs = [summed(**make_batch([document])) for document in documents]
         alone = [output["loss"] for output in outputs]
-        kept = [(output["top_spans"][..., 0] >= 0).sum() for output in outputs]
+        kept = [(output["coref_top_spans"][..., 0] >= 0).sum() for output in outputs]
         got = averaged(**make_batch(documents))["loss"]
     expected = sum(loss / count for loss, count in zip(alone, kept)) / 2
     assert torch.allclose(got, expected)

@@ -57,7 +57,7 @@ def test_relations_between_gold_mentions_carry_spans_types_and_scores(vocab):
     relations = torch.zeros(1, 4, 4, 1)
     relations[0, 0, 3, 0] = 1.0
     output = head(encoded_text=ENCODED, mask=MASK, metadata=[meta], relations=relations)
-    [[relation]] = output["relations"]
+    [[relation]] = output["relation_relations"]
     assert relation.head == Mention(0, 0, "PER") and relation.tail == Mention(2, 3, "LOC")
     assert relation.label == "LIVES_IN"
     assert relation.score == pytest.approx(torch.sigmoid(torch.tensor(0.5)).item())
@@ -78,7 +78,7 @@ def test_predicted_mentions_are_the_arguments_when_a_mention_level_is_set(vocab)
         # Right boundaries, wrong head type.
         predicted_mentions=[[Mention(0, 0, "ORG"), Mention(3, 3, "LOC")]],
     )
-    assert [r._replace(score=None) for r in output["relations"][0]] == [
+    assert [r._replace(score=None) for r in output["relation_relations"][0]] == [
         Relation(Mention(0, 0, "ORG"), Mention(3, 3, "LOC"), "LIVES_IN")
     ]
     metrics = head.get_metrics(reset=True)
@@ -94,12 +94,14 @@ def test_predicted_mentions_are_the_arguments_when_a_mention_level_is_set(vocab)
 def test_no_pairs_across_sentences_and_threshold_is_configurable(vocab):
     # Two sentences of two tokens in one instance: John (0) and Paris (3) are in different ones.
     meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], sentence_lengths=[2, 2])
-    assert make_head(vocab)(encoded_text=ENCODED, mask=MASK, metadata=[meta])["relations"] == [[]]
+    assert make_head(vocab)(encoded_text=ENCODED, mask=MASK, metadata=[meta])[
+        "relation_relations"
+    ] == [[]]
     one_sentence = metadata([(0, 0, "PER"), (3, 3, "LOC")])
     strict_head = make_head(vocab, threshold=0.7)
-    assert strict_head(encoded_text=ENCODED, mask=MASK, metadata=[one_sentence])["relations"] == [
-        []
-    ]
+    assert strict_head(encoded_text=ENCODED, mask=MASK, metadata=[one_sentence])[
+        "relation_relations"
+    ] == [[]]
 
 
 def test_loss_ignores_padding_and_reduces_by_mean_or_sum(vocab):
@@ -135,7 +137,7 @@ def test_empty_and_one_token_sentences_do_not_crash(vocab):
         metadata=[metadata([], num_tokens=0), metadata([(0, 0, "PER")], num_tokens=1)],
         relations=torch.zeros(2, 1, 1, 1),
     )
-    assert output["relations"] == [[], []]
+    assert output["relation_relations"] == [[], []]
     output["loss"].backward()
 
     nothing = head(
@@ -144,7 +146,7 @@ def test_empty_and_one_token_sentences_do_not_crash(vocab):
         metadata=[metadata([], num_tokens=0)],
         relations=torch.zeros(1, 0, 0, 1),
     )
-    assert nothing["relations"] == [[]] and nothing["loss"].item() == 0.0
+    assert nothing["relation_relations"] == [[]] and nothing["loss"].item() == 0.0
 
 
 def test_configuration_errors(vocab):

@@ -51,7 +51,7 @@ def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_typ
         head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
     text, mask = encoded()
     output = head(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
-    relations = sorted(output["relations"][0])
+    relations = sorted(output["relation_relations"][0])
     assert [r._replace(score=None) for r in relations] == [
         Relation(Mention(0, 1, "PER"), Mention(4, 4, "LOC"), "LIVES_IN"),
         Relation(Mention(4, 4, "LOC"), Mention(0, 1, "PER"), "LIVES_IN"),
@@ -125,7 +125,7 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
             # Every pair is predicted: the output lists the candidate pairs.
             head._label_projection.weight.zero_()
             head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
-        relations = head(**arguments)["relations"][0]
+        relations = head(**arguments)["relation_relations"][0]
         return sorted((*r.head.span, *r.tail.span) for r in relations)
 
     gold = [(0, 1, 4, 4), (4, 4, 0, 1)]
@@ -149,7 +149,7 @@ def test_no_pairs_across_sentences(relation_vocab):
     # Two sentences of three tokens: the two mentions are in different ones.
     meta = metadata([(0, 0, "PER"), (4, 4, "LOC")], lengths=[3, 3])
     output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
-    assert output["relations"] == [[]]
+    assert output["relation_relations"] == [[]]
     assert output["loss"].item() == 0.0
 
 
@@ -160,12 +160,12 @@ def test_sentences_without_mentions_or_relations_train_and_predict(relation_voca
     batch = [metadata(), metadata([(0, 0, "PER")]), metadata([(0, 0, "PER"), (2, 3, "ORG")])]
     output = head(encoded_text=text, mask=mask, metadata=batch, relations=torch.zeros(3))
     output["loss"].backward()
-    assert len(output["relations"]) == 3 and output["relations"][:2] == [[], []]
+    assert len(output["relation_relations"]) == 3 and output["relation_relations"][:2] == [[], []]
 
     nothing = head(
         encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relations=torch.zeros(2)
     )
-    assert nothing["relations"] == [[], []] and nothing["loss"].item() == 0.0
+    assert nothing["relation_relations"] == [[], []] and nothing["loss"].item() == 0.0
     nothing["loss"].backward()  # no candidate pair anywhere: a zero loss that still backpropagates
     prediction = head(encoded_text=text, mask=mask, metadata=batch)
     assert "loss" not in prediction
@@ -236,10 +236,10 @@ def test_pairs_scored_in_chunks_give_the_same_output(relation_vocab, monkeypatch
         metadata([(0, 0, "PER"), (2, 3, "ORG"), (5, 5, "LOC")]),
         metadata([(0, 1, "PER"), (4, 4, "LOC")]),
     ]
-    whole = head(encoded_text=text, mask=mask, metadata=batch)["relations"]
+    whole = head(encoded_text=text, mask=mask, metadata=batch)["relation_relations"]
     # Two instances, so one pair of each at a time.
     monkeypatch.setattr(span_pair_relation, "PAIRS_PER_CHUNK", 2)
-    chunked = head(encoded_text=text, mask=mask, metadata=batch)["relations"]
+    chunked = head(encoded_text=text, mask=mask, metadata=batch)["relation_relations"]
     assert len(whole[0]) > 0 and len(whole) == len(chunked)
     for instance_whole, instance_chunked in zip(whole, chunked):
         # The same relations; scores up to floating-point rounding (other matrix shapes).
