@@ -123,6 +123,7 @@ local sources = {
 // input_dropout: on the level's input (embeddings and parent output); dropout: between the
 // encoder's layers; head_dropout: on the encoder's output, in the tagger head.
 local paper_sizes = {
+  pos: { hidden_size: 64, num_layers: 1, dropout: 0.0, input_dropout: 0.0, head_dropout: 0.2 },
   ner: { hidden_size: 64, num_layers: 2, dropout: 0.2, input_dropout: 0.0, head_dropout: 0.2 },
   emd: { hidden_size: 64, num_layers: 2, dropout: 0.2, input_dropout: 0.0, head_dropout: 0.2 },
   relation: { hidden_size: 64, num_layers: 3, dropout: 0.0, input_dropout: 0.0 },
@@ -187,9 +188,11 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     // Per level: hidden_size, num_layers, dropout, input_dropout (and head_dropout for the
     // taggers); `level_sizes.paper` is the paper's.
     sizes:: level_sizes.paper,
-    // The paper's batches: 32 sentences (NER, EMD), 4 sentences (RE), 1 document (CR).
-    batch_sizes:: { ner: 32, emd: 32, relation: 4, coref: 1 },
+    // The paper's batches: 32 sentences (NER, EMD), 4 sentences (RE), 1 document (CR); POS
+    // (not in the paper) as NER.
+    batch_sizes:: { pos: 32, ner: 32, emd: 32, relation: 4, coref: 1 },
     loss_weights:: {
+      pos: 1,
       ner: 1,
       emd: 1,
       relation: relation_loss_weights[setup.relation_head],
@@ -199,16 +202,39 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     // Batches of similar lengths (see data_loader below).
     bucket_by_length:: false,
 
+    // Levels beyond HMTL's four, by name: their kind (which the readers cannot guess from the
+    // name), their data source (a key of `sources`), their reader's options beyond `task` and
+    // `kind`, and their head. A setup adds its own with `extra_tasks+:: { name: {...} }`, and
+    // its sizes, batch size and loss weight with `sizes+::`, `batch_sizes+::` and
+    // `loss_weights+::` (README, "Add your own task").
+    extra_tasks:: {
+      // Part-of-speech tags (column 5 of CoNLL-2012), one plain tag per token.
+      pos: {
+        kind: 'tagging',
+        source: 'ontonotes',
+        reader: { tag_layer: 'pos', label_encoding: 'plain' },
+        head: {
+          type: 'crf_tagger',
+          label_encoding: 'plain',
+          dropout: setup.sizes.pos.head_dropout,
+          loss_reduction: 'mean',
+        },
+      },
+    },
+
     local tasks = std.objectFields(setup.levels),
+    local extra(task) = std.objectHas(setup.extra_tasks, task),
     local source(task) =
-      if task == 'ner' then sources.ontonotes
+      if extra(task) then sources[setup.extra_tasks[task].source]
+      else if task == 'ner' then sources.ontonotes
       else if task == 'coref' then sources[setup.coref_source]
       else sources.ace05,
     local base = embeddings(setup.glove_mode)[setup.embedding],
     local uses_glove = std.objectHas(base.embedders, 'tokens'),
     local output_dim(task) = 2 * setup.sizes[task].hidden_size,
     local head(task) =
-      if task == 'ner' || task == 'emd' then {
+      if extra(task) then setup.extra_tasks[task].head
+      else if task == 'ner' || task == 'emd' then {
         type: 'crf_tagger',
         dropout: setup.sizes[task].head_dropout,
         loss_reduction: 'mean',
@@ -226,13 +252,16 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
         lexical_dropout: 0.5,
         gold_mentions: setup.coref_gold_mentions,
       }
-      else error 'Unknown task ' + task + ' (HMTL has ner, emd, relation and coref).',
+      else error 'Unknown task ' + task + ' (HMTL has ner, emd, relation and coref; add others to '
+                 + 'extra_tasks).',
 
     dataset_reader: {
       type: 'multitask',
       readers: {
         [task]: source(task).reader {
           task: task,
+          [if extra(task) then 'kind']: setup.extra_tasks[task].kind,
+        } + (if extra(task) then setup.extra_tasks[task].reader else {}) + {
           token_indexers: base.indexers,
           [if task == 'coref' then 'max_span_width']: coref_max_span_width,
         }
