@@ -15,5 +15,6 @@ from hmtl_allennlp import (  # noqa: F401
     models,
     modules,
     predictors,
+    probing,
     training,
 )

@@ -1,6 +1,6 @@
 import inspect
 import math
-from typing import Any, Dict, List, Optional, cast
+from typing import Any, Dict, List, Optional, Tuple, cast
 
 import torch
 
@@ -346,21 +346,7 @@ class HierarchicalMultiTaskModel(Model):
                 f"{', '.join(self._level_order)} (and '{SENTENCE_LEVELS_TASK}' for prediction)."
             )
 
-        # Shape: (batch_size, num_tokens, embedding_dim)
-        embedded_text = self._text_field_embedder(tokens)
-        # Shape: (batch_size, num_tokens)
-        mask = util.get_text_field_mask(tokens)
-        encoded: Dict[str, torch.Tensor] = {}
-        for name in levels_to_run:
-            parent = self._parents[name]
-            # Shape: (batch_size, num_tokens, embedding_dim + parent_dim)
-            level_input = (
-                embedded_text
-                if parent is None
-                else torch.cat([embedded_text, encoded[parent]], dim=-1)
-            )
-            # Shape: (batch_size, num_tokens, level_dim)
-            encoded[name] = self._encoders[name](self._input_dropouts[name](level_input), mask)
+        embedded_text, mask, encoded = self.encode_levels(tokens, levels_to_run)
 
         output: Dict[str, Any] = {}
         for name in heads_to_run:
@@ -395,6 +381,39 @@ class HierarchicalMultiTaskModel(Model):
                 else:
                     output[key] = value
         return output
+
+    def encode_levels(
+        self, tokens: TextFieldTensors, levels: Optional[List[str]] = None
+    ) -> Tuple[torch.Tensor, torch.BoolTensor, Dict[str, torch.Tensor]]:
+        """
+        The shared embeddings of `tokens`, their mask, and the output of each level's encoder
+        (`levels`, default all, with the levels under them, run parents first): what the heads
+        read, and what `hmtl-embed` writes out.
+        """
+        wanted = self._level_order if levels is None else levels
+        unknown = sorted(set(wanted) - set(self._level_order))
+        if unknown:
+            raise ConfigurationError(
+                f"No level {', '.join(unknown)} in this model (its levels: "
+                f"{', '.join(self._level_order)})."
+            )
+        needed = {level for name in wanted for level in self._chains[name]}
+        # Shape: (batch_size, num_tokens, embedding_dim)
+        embedded_text = self._text_field_embedder(tokens)
+        # Shape: (batch_size, num_tokens)
+        mask = util.get_text_field_mask(tokens)
+        encoded: Dict[str, torch.Tensor] = {}
+        for name in (level for level in self._level_order if level in needed):
+            parent = self._parents[name]
+            # Shape: (batch_size, num_tokens, embedding_dim + parent_dim)
+            level_input = (
+                embedded_text
+                if parent is None
+                else torch.cat([embedded_text, encoded[parent]], dim=-1)
+            )
+            # Shape: (batch_size, num_tokens, level_dim)
+            encoded[name] = self._encoders[name](self._input_dropouts[name](level_input), mask)
+        return embedded_text, mask, encoded
 
     def _non_finite_parts(self, encoded: Dict[str, torch.Tensor]) -> List[str]:
         """The level outputs and modules that hold NaN or infinite values."""
