@@ -7,7 +7,6 @@ writes every level's embeddings of documents to HDF5, and `hmtl-probe` measures 
 keeps of each probing task.
 """
 
-from hmtl_allennlp.commands.archive import ArchiveLoadError, load_model_archive  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
 from hmtl_allennlp.commands.demo import Demo  # noqa: F401
 from hmtl_allennlp.commands.embed import Embed  # noqa: F401

@@ -15,8 +15,8 @@ from allennlp.common.checks import ConfigurationError, check_for_gpu
 from allennlp.common.util import lazy_groups_of
 from allennlp.models.archival import Archive
 
-from hmtl_allennlp.commands.archive import load_model_archive
-from hmtl_allennlp.common.conll_export import score_coreference_files, write_coreference_file
+from hmtl_allennlp.models.archival import load_model_archive
+from hmtl_allennlp.convert.conll2012 import score_coreference_files, write_coreference_file
 from hmtl_allennlp.common.documents import Span, to_instance
 from hmtl_allennlp.common.levels import COREFERENCE
 from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
@@ -35,7 +35,7 @@ class CorefExport(Subcommand):
     documents of `DATA_FILE` (in the format of the archive's reader of that level), writes the
     gold clusters (singletons included) to `KEY` and the predicted clusters to `RESPONSE` in
     the tab-separated CoNLL-2012 format of
-    `hmtl_allennlp.common.conll_export`, reads both files back, and prints MUC, B3, CEAF-e and
+    `hmtl_allennlp.convert.conll2012`, reads both files back, and prints MUC, B3, CEAF-e and
     their average as the official scorer (v8.01) defines them, next to the model's own metrics
     on the same documents (which `allennlp evaluate` reports).
 

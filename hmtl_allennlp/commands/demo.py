@@ -9,7 +9,7 @@ from typing import Tuple, cast
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 
-from hmtl_allennlp.commands.archive import load_model_archive
+from hmtl_allennlp.models.archival import load_model_archive
 from hmtl_allennlp.demo import DEFAULT_MAX_CHARACTERS, DEFAULT_REQUEST_TIMEOUT, DemoServer
 
 logger = logging.getLogger(__name__)

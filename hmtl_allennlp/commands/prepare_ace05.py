@@ -9,7 +9,7 @@ from pathlib import Path
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
-from hmtl_allennlp.common.ace05_conversion import (
+from hmtl_allennlp.convert.ace05 import (
     RELATION_LABEL_CHOICES,
     SPAN_CHOICES,
     SYMMETRIC_CHOICES,

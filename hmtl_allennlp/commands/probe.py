@@ -12,7 +12,7 @@ import numpy
 from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError
 
-from hmtl_allennlp.commands.archive import load_model_archive
+from hmtl_allennlp.models.archival import load_model_archive
 from hmtl_allennlp.dataset_readers.document_reader import task_readers
 from hmtl_allennlp.probing.level_embeddings import POOLINGS, LevelEmbedder, pool
 from hmtl_allennlp.probing.probes import PROBES, read_senteval_task, train_probe

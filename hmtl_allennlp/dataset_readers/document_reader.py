@@ -404,14 +404,6 @@ class GoldDocumentReader(DatasetReader):
 
     # Making instances.
 
-    def document_to_instances(self, document: GoldDocument) -> Iterator[Instance]:
-        """
-        All instances of the reader's task from one document: one per sentence for sentence
-        kinds; for coreference one per document, or per segment when the document is longer than
-        `max_document_tokens`.
-        """
-        yield from self._document_instances(document, _FileStatistics())
-
     def prediction_instances(
         self,
         document: GoldDocument,

@@ -13,7 +13,7 @@ from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 from hmtl_allennlp_compat import blank_english_pipeline
 
-from hmtl_allennlp.commands.archive import load_model_archive
+from hmtl_allennlp.models.archival import load_model_archive
 from hmtl_allennlp.common.documents import (
     Cluster,
     GoldDocument,

@@ -10,7 +10,7 @@ from hmtl_allennlp.commands.coref_export import (
     export_coreference,
     format_scores,
 )
-from hmtl_allennlp.common.conll_export import read_coreference_file
+from hmtl_allennlp.convert.conll2012 import read_coreference_file
 from tests.annotations import dygie_clusters
 
 # Tokens:     0       1        2     3         4       5          6     7      8      9     10

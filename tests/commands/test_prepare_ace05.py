@@ -99,7 +99,7 @@ def test_python_m_runs_the_same_command(repository_root, tmp_path):
 
 
 def test_the_reader_gets_every_mention_relation_and_cluster_back(tmp_path):
-    from hmtl_allennlp.common.ace05_conversion import convert_release
+    from hmtl_allennlp.convert.ace05 import convert_release
 
     convert_release(LDC_DIR, tmp_path, SPLIT_DIR)
     for split in ("train", "dev"):

@@ -7,7 +7,7 @@ from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader
 from allennlp.models import Model
 
-from hmtl_allennlp.commands import ArchiveLoadError
+from hmtl_allennlp.models import ArchiveLoadError
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.predictors import HmtlPredictor
 

@@ -2,7 +2,7 @@ from fractions import Fraction
 
 import pytest
 
-from hmtl_allennlp.common.conll_export import (
+from hmtl_allennlp.convert.conll2012 import (
     format_coreference_document,
     read_coreference_file,
     score_coreference_files,

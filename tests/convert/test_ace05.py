@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hmtl_allennlp.common import ace05_conversion
-from hmtl_allennlp.common.ace05_conversion import (
+from hmtl_allennlp.convert import ace05 as ace05_conversion
+from hmtl_allennlp.convert.ace05 import (
     CHANGES,
     STANDARD_SPLIT_DIR,
     ConversionOptions,
