@@ -20,7 +20,7 @@ from pathlib import Path
 import h5py
 import torch
 
-from benchmark_setup import REPOSITORY, machine
+from benchmark_setup import REPOSITORY, machine, shown
 from hmtl_allennlp.commands.embed import _write_document
 from hmtl_allennlp.dataset_readers.document_reader import task_readers
 from hmtl_allennlp.predictors import HmtlPredictor
@@ -71,7 +71,7 @@ def main() -> None:
     print(f"hmtl-embed / predict: {ratio:.2f}x")
     report = {
         "archive": str(arguments.archive),
-        "input": str(arguments.input),
+        "input": shown(arguments.input),
         "documents": len(documents),
         "tokens": tokens,
         "levels": embedder.levels,
