@@ -1,6 +1,8 @@
 // The base embeddings of the HMTL configs (GloVe 6B 50d, fine-tuned, plus a character CNN of
 // 16-d characters and 64 filters of width 3), so that a baseline differs from HMTL in its model
 // only. Kept in step with `glove_characters` of training_config/hmtl.libsonnet.
+local hmtl = import '../hmtl.libsonnet';
+
 {
   indexers: {
     tokens: { type: 'single_id', lowercase_tokens: true },
@@ -23,15 +25,16 @@
     },
   },
   dim: 50 + 64,
-  // The vocabulary of the HMTL configs: the training data's words and the 100,000 most frequent
-  // GloVe words, GloVe checked first (see `vocabulary` in training_config/hmtl.libsonnet).
+  // The vocabulary of the HMTL configs: the training data's words and the template's
+  // `glove_vocabulary_size` most frequent GloVe words, GloVe checked first (see `vocabulary` in
+  // training_config/hmtl.libsonnet).
   vocabulary_options: {
     datasets_for_vocab_creation: ['train'],
     vocabulary: {
       type: 'from_instances_checked',
       pretrained_files: { tokens: std.extVar('HMTL_GLOVE') },
       embedding_dims: { tokens: 50 },
-      min_pretrained_embeddings: { tokens: 100000 },
+      min_pretrained_embeddings: { tokens: hmtl.HMTL.glove_vocabulary_size },
     },
   },
   // The trainer of the HMTL configs, so that every row is optimised the same way.
