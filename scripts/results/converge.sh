@@ -32,7 +32,7 @@ runs=("$@")
 # Epoch caps, from the epoch times measured here (docs/RESULTS.md): a full-model epoch is 750
 # (conll04) to 1,100 (scierc) updates and takes 7 to 10 minutes; CoNLL04's EMD epoch is 29.
 declare -A caps=(
-  [full_conll_coref]=8 [full]=10
+  [full_conll_coref]=8 [full_pos]=8 [full]=10
   [ner]=15 [crf_ner]=10
   [coref_conll]=10 [coref]=15 [coref_baseline]=15
   # allennlp-models' coref on GUM takes 10 to 14 minutes an epoch here (its documents are long).

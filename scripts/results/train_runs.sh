@@ -10,6 +10,7 @@
 #             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER),
 #             emd_relation (EMD, relations between its predicted mentions),
 #             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
+#             full_pos (full_conll_coref with a part-of-speech level at the bottom),
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
 #             relation_weighted (relation_mhs, positive cells weighted 30 times),
@@ -77,6 +78,7 @@ for run in "${runs[@]}"; do
   case $run in
     full|full_mhs) config=training_config/hmtl_full.jsonnet ;;
     full_conll_coref) config=training_config/hmtl_full_conll_coref.jsonnet ;;
+    full_pos) config=training_config/hmtl_full_pos.jsonnet ;;
     full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
@@ -90,7 +92,7 @@ for run in "${runs[@]}"; do
   case $run in
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
     # are not used here.
-    full|full_conll_coref|full_transformer|ner|emd|relation|coref|coref_conll|emd_relation)
+    full|full_conll_coref|full_pos|full_transformer|ner|emd|relation|coref|coref_conll|emd_relation)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
