@@ -1,1 +1,2 @@
+from hmtl_allennlp.data.local_transformer_indexer import LocalTransformerMismatchedIndexer
 from hmtl_allennlp.data.vocabulary import CheckedPretrainedVocabulary, check_embeddings_file

@@ -1,4 +1,5 @@
-"""Building blocks of the hierarchical model: the task heads that sit on its levels."""
+"""Building blocks of the hierarchical model: the task heads that sit on its levels, and the
+cached transformer embedder under them."""
 
 from hmtl_allennlp.modules.heads import (
     CoreferenceHead,
@@ -7,3 +8,4 @@ from hmtl_allennlp.modules.heads import (
     MultiHeadSelectionHead,
     SpanPairRelationHead,
 )
+from hmtl_allennlp.modules.token_embedders import CachedTransformerMismatchedEmbedder
