@@ -11,7 +11,8 @@
 //   HMTL_ACE05_TRAIN, HMTL_ACE05_DEV           DyGIE JSON lines (EMD, relations, coreference)
 //   HMTL_GLOVE                                 GloVe text file (.txt or .txt.gz)
 //   HMTL_ELMO_OPTIONS, HMTL_ELMO_WEIGHTS, HMTL_ELMO_DIM    ELMo, for the "elmo" embeddings
-//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer, for "transformer"
+//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer (a local model folder)
+//                                              and its hidden size, for the transformer embeddings
 // Sizes are the paper's by default (its GloVe was 100d; the sample ships GloVe 6B 50d).
 
 local env(name) = std.extVar(name);
@@ -90,16 +91,49 @@ local transformer = {
   },
   dim: std.parseInt(env('HMTL_TRANSFORMER_DIM')),
 };
+// The transformer as the paper combines ELMo: beside GloVe and the characters, with a trained
+// scalar mix over its layers (the last layer of a sentence-embedding model such as MiniLM is
+// tuned for pooled sentence vectors). Frozen, its mix inputs are computed once per text and
+// cached (in memory, about 1.1 GB for GUM + CoNLL04 with MiniLM); `transformer_trainable`
+// fine-tunes it (no cache then). The model folder and its size are checked before the data is
+// read. Frozen weights are not saved with the model: they are read from HMTL_TRANSFORMER again.
+local mixed_transformer(trainable) = {
+  local model = required_env('HMTL_TRANSFORMER', 'the folder of a pretrained transformer'),
+  local dim = std.parseInt(required_env('HMTL_TRANSFORMER_DIM', "the transformer's hidden size")),
+  indexers: {
+    transformer: {
+      type: 'local_transformer_mismatched',
+      model_name: model,
+      model_name_source: 'HMTL_TRANSFORMER',
+      max_length: 512,  // windows of 512 wordpieces for long documents, as `transformer`
+    },
+  },
+  embedders: {
+    transformer: {
+      type: 'cached_transformer_mismatched',
+      model_name: model,
+      model_name_source: 'HMTL_TRANSFORMER',
+      output_dim: dim,
+      output_dim_source: 'HMTL_TRANSFORMER_DIM',
+      max_length: 512,
+      train_parameters: trainable,
+    },
+  },
+  dim: dim,
+};
 local combine(parts) = {
   indexers: std.foldl(function(all, part) all + part.indexers, parts, {}),
   embedders: std.foldl(function(all, part) all + part.embedders, parts, {}),
   dim: std.foldl(function(total, part) total + part.dim, parts, 0),
 };
-local embeddings(glove_mode) = {
+local embeddings(glove_mode, transformer_trainable) = {
   glove_characters: combine([glove(glove_mode), characters]),  // the default
   characters: combine([characters]),
+  glove: combine([glove(glove_mode)]),
   glove_characters_elmo: combine([glove(glove_mode), characters, elmo]),  // the paper's
-  transformer: combine([transformer]),
+  glove_characters_transformer:
+    combine([glove(glove_mode), characters, mixed_transformer(transformer_trainable)]),
+  transformer: combine([transformer]),  // frozen, the last layer only, alone
 };
 
 // ---- Data ------------------------------------------------------------------------------
@@ -181,6 +215,11 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     embedding:: 'glove_characters',
     glove_mode:: 'fine_tuned',
     glove_vocabulary_size:: 100000,
+    // glove_characters_transformer: whether the transformer is fine-tuned, and its learning
+    // rate then (the rest of the model keeps `learning_rate`; a transformer fine-tuned at
+    // Adam's 1e-3 forgets its pretraining).
+    transformer_trainable:: false,
+    transformer_learning_rate:: 2e-5,
     // Coreference candidates restricted to gold mentions (the paper's GM setups).
     coref_gold_mentions:: false,
     // "span_pair" (the default) or "multi_head_selection" (the paper's).
@@ -229,7 +268,9 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       else if task == 'ner' then sources.ontonotes
       else if task == 'coref' then sources[setup.coref_source]
       else sources.ace05,
-    local base = embeddings(setup.glove_mode)[setup.embedding],
+    local base = embeddings(setup.glove_mode, setup.transformer_trainable)[setup.embedding],
+    local tunes_transformer =
+      setup.transformer_trainable && setup.embedding == 'glove_characters_transformer',
     local uses_glove = std.objectHas(base.embedders, 'tokens'),
     local output_dim(task) = 2 * setup.sizes[task].hidden_size,
     local head(task) =
@@ -332,7 +373,13 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       // coreference F1): one checkpoint for all tasks.
       validation_metric: '+combined_f1',
       grad_norm: 5.0,
-      optimizer: { type: 'adam', lr: setup.learning_rate },
+      optimizer: {
+        type: 'adam',
+        lr: setup.learning_rate,
+        [if tunes_transformer then 'parameter_groups']: [
+          [['token_embedder_transformer\\._transformer\\.'], { lr: setup.transformer_learning_rate }],
+        ],
+      },
       // Halves the learning rate when combined_f1 stalls: always "max" mode on the validation
       // metric (the original used "min" on an F1 score, halving it whatever happened).
       learning_rate_scheduler: { type: 'reduce_lr_on_plateau', factor: 0.5, patience: 5 },
