@@ -93,9 +93,10 @@ class HmtlModelTestCase(ModelTestCase):
 
     def parameters_not_reached_by(self, task: str) -> Set[str]:
         """
-        The parameters of the heads of other tasks and of the levels above `task`'s chain, and
-        the bias of the coreference head's attention logits: a softmax is invariant to it, so
-        its gradient is zero up to rounding.
+        The parameters of the heads of other tasks and of the levels above `task`'s chain, the
+        bias of the coreference head's attention logits (a softmax is invariant to it, so its
+        gradient is zero up to rounding), and a fine-tuned transformer's pooler (BERT's sentence
+        vector, which word features do not use).
         """
         chain = self.model._chains[task]
         return {
@@ -104,6 +105,7 @@ class HmtlModelTestCase(ModelTestCase):
             if (name.startswith("_heads.") and name.split(".")[1] != task)
             or (name.startswith("_encoders.") and name.split(".")[1] not in chain)
             or name.endswith("_attentive_span_extractor._global_attention._module.bias")
+            or ".transformer_model.pooler." in name
         }
 
     def ensure_config_can_train_save_and_load(self, config_name: str, overrides: str = ""):

@@ -34,3 +34,22 @@ class TestBaseEmbeddings(HmtlModelTestCase):
         with mock.patch.dict(os.environ, {"HMTL_TRANSFORMER": self.minilm_directory}):
             model, _ = self.ensure_config_can_train_save_and_load("ner_emd_transformer")
         assert model._text_field_embedder.get_output_dim() == 384
+
+    def test_words_characters_and_a_cached_frozen_transformer(self):
+        model, loaded_model = self.ensure_config_can_train_save_and_load(
+            "ner_emd_cached_transformer"
+        )
+        assert model._text_field_embedder.get_output_dim() == 6 + 4 + 16
+        # The frozen transformer's weights are not saved: they come from its folder again.
+        saved = loaded_model.state_dict()
+        assert not any(".transformer_model." in name for name in saved)
+        assert "_text_field_embedder.token_embedder_transformer._scalar_mix.gamma" in saved
+
+    def test_words_characters_and_a_fine_tuned_transformer(self):
+        trainable = (
+            '{"model.text_field_embedder.token_embedders.transformer.train_parameters": true}'
+        )
+        model, loaded_model = self.ensure_config_can_train_save_and_load(
+            "ner_emd_cached_transformer", overrides=trainable
+        )
+        assert any(".transformer_model." in name for name in loaded_model.state_dict())
