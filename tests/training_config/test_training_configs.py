@@ -48,6 +48,7 @@ def test_every_setup_of_the_paper_has_a_config():
         "hmtl_full", "hmtl_full_conll_coref", "hmtl_full_gold_mentions", "hmtl_full_emd_first",
         "hmtl_full_uniform", "hmtl_full_temperature", "hmtl_full_characters", "hmtl_full_elmo",
         "hmtl_full_transformer", "ner", "emd", "relation", "coref", "ner_emd", "emd_relation",
+        "emd_relation_transformer",
         "emd_coref", "ner_emd_relation", "ner_emd_coref",
     } <= names  # fmt: skip
 
