@@ -5,8 +5,10 @@
 #   2. allennlp and allennlp-models WITHOUT their dependencies (their declared pins, e.g.
 #      torch<1.13 and spacy<3.4, cannot be met on Python 3.11);
 #   3. the runtime dependencies they really import, at exact versions (requirements/runtime.txt);
-#   4. the lint tools of `make lint`, at exact versions (requirements/lint.txt);
-#   5. this package, editable, without dependencies.
+#   4. Dask distributed, the engine of `allennlp hmtl-annotate` (the `annotate` extra), at exact
+#      versions (requirements/annotate.txt);
+#   5. the lint tools of `make lint`, at exact versions (requirements/lint.txt);
+#   6. this package, editable, without dependencies.
 # A second run with an unchanged requirements/ only re-checks the environment (about a second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,15 +45,17 @@ fi
 
 pip=("$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q)
 start=$(date +%s)
-echo "setup: 1/5 torch"
+echo "setup: 1/6 torch"
 "${pip[@]}" -r requirements/torch.txt
-echo "setup: 2/5 allennlp, allennlp-models (without their stale pins)"
+echo "setup: 2/6 allennlp, allennlp-models (without their stale pins)"
 "${pip[@]}" --no-deps -r requirements/allennlp.txt
-echo "setup: 3/5 pinned runtime dependencies (pip then lists allennlp's unmet pins: expected, see README)"
+echo "setup: 3/6 pinned runtime dependencies (pip then lists allennlp's unmet pins: expected, see README)"
 "${pip[@]}" -r requirements/runtime.txt
-echo "setup: 4/5 lint tools (flake8, black, mypy)"
+echo "setup: 4/6 Dask distributed (allennlp hmtl-annotate)"
+"${pip[@]}" -r requirements/annotate.txt
+echo "setup: 5/6 lint tools (flake8, black, mypy)"
 "${pip[@]}" -r requirements/lint.txt
-echo "setup: 5/5 hmtl_allennlp (editable)"
+echo "setup: 6/6 hmtl_allennlp (editable)"
 "${pip[@]}" --no-deps -e .
 
 "$VENV/bin/python" scripts/check_env.py || fail "the fresh environment does not match requirements/ (see above)."

@@ -2,11 +2,13 @@
 Subcommands of the `allennlp` command that this plugin adds: `hmtl-coref-export` writes
 coreference key and response files in CoNLL-2012 format for the official scorer;
 `hmtl-prepare-ace05` converts the ACE 2005 release into DyGIE JSON; `hmtl-demo` serves the web
-demo of a model; `hmtl-probing-tasks` builds probing tasks from CoNLL-2012 files, `hmtl-embed`
+demo of a model; `hmtl-annotate` annotates a corpus of JSON-lines shards on a Dask cluster;
+`hmtl-probing-tasks` builds probing tasks from CoNLL-2012 files, `hmtl-embed`
 writes every level's embeddings of documents to HDF5, and `hmtl-probe` measures what each level
 keeps of each probing task.
 """
 
+from hmtl_allennlp.commands.annotate import Annotate  # noqa: F401
 from hmtl_allennlp.commands.coref_export import CorefExport  # noqa: F401
 from hmtl_allennlp.commands.demo import Demo  # noqa: F401
 from hmtl_allennlp.commands.embed import Embed  # noqa: F401

@@ -10,6 +10,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 
 from hmtl_allennlp.models.archival import load_model_archive
+from hmtl_allennlp.models.quantization import QUANTIZATIONS
 from hmtl_allennlp.demo import DEFAULT_MAX_CHARACTERS, DEFAULT_REQUEST_TIMEOUT, DemoServer
 
 logger = logging.getLogger(__name__)
@@ -18,10 +19,12 @@ logger = logging.getLogger(__name__)
 @Subcommand.register("hmtl-demo")
 class Demo(Subcommand):
     """
-    `allennlp hmtl-demo ARCHIVE [--host 127.0.0.1] [--port 8000]` serves a web page on which
-    one types a text and sees the archived model's predictions drawn on it: named entities and
-    entity mentions as labelled spans, relations as head -> tail links, coreference clusters in
-    one colour each, for the tasks the model has. Besides the page, the server answers
+    `allennlp hmtl-demo ARCHIVE [--host 127.0.0.1] [--port 8000] [--quantize int8]` serves a
+    web page on which one types a text and sees the archived model's predictions drawn on it:
+    named entities and entity mentions as labelled spans, relations as head -> tail links,
+    coreference clusters in one colour each, for the tasks the model has (`--quantize int8`:
+    predicted with the LSTMs and linear layers quantized to int8, see `HmtlPredictor`).
+    Besides the page, the server answers
     `POST /predict` (the "hmtl" predictor's JSON for `{"text": ...}` or `{"sentences": ...}`,
     as `allennlp predict` writes it) and `GET /health` (the archive, its tasks and the package
     version); see `hmtl_allennlp.demo.server`. It serves until interrupted (Ctrl-C).
@@ -70,6 +73,12 @@ class Demo(Subcommand):
             "rest of its request (or to take its answer)",
         )
         subparser.add_argument(
+            "--quantize",
+            choices=QUANTIZATIONS,
+            help="predict with the model's LSTMs and linear layers quantized to int8 (CPU only; "
+            "smaller and faster, predictions close to the model's; default: the model as trained)",
+        )
+        subparser.add_argument(
             "--cuda-device", type=int, default=-1, help="id of GPU to use (if any)"
         )
         subparser.set_defaults(func=_serve_from_args)
@@ -88,6 +97,7 @@ def _serve_from_args(args: argparse.Namespace) -> None:
             max_characters=args.max_characters,
             max_document_tokens=args.max_document_tokens,
             request_timeout=args.request_timeout,
+            quantize=args.quantize,
         )
     except (ConfigurationError, ValueError) as error:
         raise SystemExit(f"allennlp hmtl-demo: error: {error}")

@@ -76,6 +76,9 @@ class DemoServer(ThreadingHTTPServer):
     request_timeout : `float`, optional (default = `30.0`)
         Seconds a connection may wait for the client's next bytes while the request is read, or
         for the client to take the answer; the connection is then closed (and logged).
+    quantize : `str`, optional (default = `None`)
+        The predictor's `quantize`: `"int8"` predicts with the model's LSTMs and linear layers
+        quantized to int8 (CPU only; see `HmtlPredictor`), `None` with the model as trained.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class DemoServer(ThreadingHTTPServer):
         max_characters: int = DEFAULT_MAX_CHARACTERS,
         max_document_tokens: Optional[int] = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        quantize: Optional[str] = None,
     ) -> None:
         if max_characters < 1:
             raise ValueError(f"max_characters must be at least 1, got {max_characters}.")
@@ -94,7 +98,7 @@ class DemoServer(ThreadingHTTPServer):
             raise ValueError(f"request_timeout must be positive, got {request_timeout}.")
         # strict: input that cannot be read or a failing prediction raises, and becomes the
         # status of the answer, instead of an output line with an "error" field.
-        predictor_arguments: Dict[str, Any] = {"strict": True}
+        predictor_arguments: Dict[str, Any] = {"strict": True, "quantize": quantize}
         if max_document_tokens is not None:
             predictor_arguments["max_document_tokens"] = max_document_tokens
         self.predictor = HmtlPredictor(

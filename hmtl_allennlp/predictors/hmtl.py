@@ -27,6 +27,7 @@ from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS, TAGGING, output_
 from hmtl_allennlp.dataset_readers.ace05 import dygie_doc_key, parse_dygie_document
 from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
 from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK, HierarchicalMultiTaskModel
+from hmtl_allennlp.models.quantization import QUANTIZATIONS, quantize_model
 from hmtl_allennlp.predictors.raw_line_input import install_raw_line_reading
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,12 @@ class HmtlPredictor(Predictor):
         predicted as usual. When `True`, the first such input raises instead: `DataFormatError`
         for input that cannot be read, `RuntimeError` for a failed prediction, each naming the
         line and `doc_key`.
+    quantize : `str`, optional (default = `None`)
+        `"int8"`: predict with a copy of the model whose LSTMs and linear layers are quantized
+        dynamically to int8 (`hmtl_allennlp.models.quantization`), smaller and faster on CPU,
+        its predictions close to but not always those of the model as trained (see
+        docs/BENCHMARKS.md for the dev F1 of both). `None`: the model as trained. CPU only;
+        from the command line, `allennlp predict --predictor-args '{"quantize": "int8"}'`.
 
     A token's text is cut for the indexers as the archive's readers cut it (their
     `max_token_characters`, 50 characters by default), so that one very long token does not
@@ -205,7 +212,15 @@ class HmtlPredictor(Predictor):
         max_document_tokens: Optional[int] = None,
         max_sentence_tokens: int = 256,
         strict: bool = False,
+        quantize: Optional[str] = None,
     ) -> None:
+        if quantize is not None and quantize not in QUANTIZATIONS:
+            raise ConfigurationError(
+                f"The hmtl predictor's quantize must be one of {list(QUANTIZATIONS)} or null, "
+                f"got {quantize!r}."
+            )
+        if quantize is not None:
+            model = quantize_model(model, quantize)
         super().__init__(model, dataset_reader)
         for name, value in (
             ("max_document_tokens", max_document_tokens),

@@ -224,6 +224,11 @@ class CoreferenceHead(LevelHead):
             dropout=0.3,
         )
 
+    def float_weight_modules(self) -> List[torch.nn.Module]:
+        """The antecedent feed-forward network's first layer: `_antecedent_scores` splits its
+        weight into the parts of the pair representation."""
+        return [self._antecedent_feedforward._linear_layers[0]]
+
     def _antecedent_scores(
         self,
         top_span_embeddings: torch.Tensor,

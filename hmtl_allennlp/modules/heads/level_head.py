@@ -31,7 +31,9 @@ class LevelHead(Head):
     - `mention_level`: the name of a level below whose decoded mentions this head takes as
       input (`None` when it takes none); the model hands them over as `predicted_mentions`;
     - `decodes_mentions`: whether other levels can take this level's mentions, which
-      `decode_spans` then gives.
+      `decode_spans` then gives;
+    - `float_weight_modules()`: the layers whose weights it reads itself rather than calling
+      them, which int8 quantization must leave in float32 (`hmtl_allennlp.models.quantization`).
 
     Every key of the output of `forward` but `loss` starts with the level's name and an
     underscore (`ner_spans`, `relation_relations`, `coref_clusters`), so that two levels of one
@@ -60,6 +62,10 @@ class LevelHead(Head):
     def decodes_mentions(self) -> bool:
         """Whether `decode_spans` gives this level's mentions to the levels above it."""
         return False
+
+    def float_weight_modules(self) -> List[torch.nn.Module]:
+        """The layers of this head whose weights it reads itself (none by default)."""
+        return []
 
     def decode_spans(
         self, encoded_text: torch.Tensor, mask: torch.BoolTensor
