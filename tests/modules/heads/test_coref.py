@@ -389,3 +389,38 @@ def test_mean_loss_reduction_averages_over_each_documents_kept_spans():
     assert torch.allclose(got, expected)
     with pytest.raises(ConfigurationError, match="loss_reduction"):
         make_head(loss_reduction="max")
+
+
+def test_masked_antecedents_are_not_scored_and_change_no_other_score():
+    """Only the unmasked pairs go through the network; each of their scores is exactly what
+    scoring every pair gives it, and a masked pair scores the lowest value."""
+    head = make_head(antecedent_chunk_size=4)
+    head.eval()
+    generator = torch.Generator().manual_seed(5)
+    span_dim = (head._antecedent_feedforward.get_input_dim() - 3) // 3
+    num_kept, max_antecedents = 9, 6
+    top_span_embeddings = torch.randn(2, num_kept, span_dim, generator=generator)
+    antecedent_indices = torch.randint(
+        0, num_kept, (2, num_kept, max_antecedents), generator=generator
+    )
+    partial_scores = torch.randn(2, num_kept, max_antecedents, generator=generator)
+    antecedent_mask = torch.rand(2, num_kept, max_antecedents, generator=generator) > 0.4
+    offsets = torch.randint(1, 80, (2, num_kept, max_antecedents), generator=generator)
+    scored_pairs = []
+    layer = head._antecedent_feedforward._linear_layers[1]
+    hook = layer.register_forward_hook(lambda _, inputs, __: scored_pairs.append(len(inputs[0])))
+
+    def scores(mask):
+        with torch.no_grad():
+            return head._antecedent_scores(
+                top_span_embeddings, antecedent_indices, partial_scores, mask, offsets
+            )[..., 1:]
+
+    every_pair = scores(torch.ones_like(antecedent_mask))
+    masked = scores(antecedent_mask)
+    hook.remove()
+    # Chunks of 4, 4 and 1 kept spans, of every pair, then of the unmasked pairs only.
+    assert sum(scored_pairs[:3]) == 2 * num_kept * max_antecedents
+    assert sum(scored_pairs[3:]) == int(antecedent_mask.sum())
+    assert torch.equal(masked[antecedent_mask], every_pair[antecedent_mask])
+    assert (masked[~antecedent_mask] == util.min_value_of_dtype(masked.dtype)).all()
