@@ -5,7 +5,7 @@ two single-task allennlp-models passes a user would otherwise run on the same do
 
     .venv/bin/python benchmarks/multitask_vs_single.py [--documents 100] [--repeats 2]
         [--threads 1] [--clock wall|process] [--hmtl-archive A] [--tagger-archive A]
-        [--coref-archive A]
+        [--coref-archive A] [--quantize int8]
         [--output benchmarks/results/multitask_vs_single.json]
 
 Models: training_config/hmtl_full.jsonnet (run as the "hmtl" predictor runs it: the sentences of
@@ -16,7 +16,9 @@ training_config/baselines/coref.jsonnet (one document per pass). Documents: the 
 split (../shared/data, or HMTL_ACE05_DEV). One document at a time, in inference mode (no
 gradients, dropout off, decoding included); the best of the repeats counts. Give the trained
 archives (scripts/results/train_runs.sh makes them): decoding costs depend on the
-weights; without an archive a model has random weights.
+weights; without an archive a model has random weights. `--quantize int8` runs HMTL as the
+predictor's `quantize` option does (its LSTMs and linear layers dynamically quantized to int8);
+the single-task models stay float.
 """
 
 import argparse
@@ -35,6 +37,7 @@ import allennlp_models.coref  # noqa: F401  (registers "coref")
 import allennlp_models.tagging  # noqa: F401  (registers "crf_tagger")
 from allennlp_models_adapters import CorefForAllennlpModels
 from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
+from hmtl_allennlp.models.quantization import QUANTIZATIONS, quantize_model
 from hmtl_allennlp.predictors.hmtl import SENTENCES_PER_BATCH
 from benchmark_setup import (
     REPOSITORY,
@@ -70,6 +73,12 @@ def main() -> None:
     parser.add_argument("--tagger-archive", help="a trained crf_tagger baseline")
     parser.add_argument("--coref-archive", help="a trained coref baseline")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--quantize",
+        choices=QUANTIZATIONS,
+        default=None,
+        help="run HMTL quantized, as the predictor's quantize option does",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument(
         "--clock",
@@ -153,6 +162,8 @@ def main() -> None:
     for name, archive in archives.items():
         if archive:
             models[name] = load_archive(archive).model
+    if arguments.quantize:
+        models["hmtl"] = quantize_model(models["hmtl"], arguments.quantize)
     for model in models.values():
         model.eval()
     tokens = sum(len(d["tokens"]) for d in documents)
@@ -204,8 +215,10 @@ def main() -> None:
                     f" --{'tagger' if name == 'crf_tagger' else name}-archive {archive}"
                     for name, archive in archives.items()
                     if archive
-                ),
+                )
+                + (f" --quantize {arguments.quantize}" if arguments.quantize else ""),
                 "weights": {name: archive or "random" for name, archive in archives.items()},
+                "hmtl_quantization": arguments.quantize,
                 "data": dev,
                 "machine": machine(arguments.threads),
                 "documents": len(documents),
