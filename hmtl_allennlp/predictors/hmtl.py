@@ -9,6 +9,7 @@ from allennlp.common import plugins
 from allennlp.common.checks import ConfigurationError
 from allennlp.common.util import JsonDict
 from allennlp.data import DatasetReader, Instance
+from allennlp.data.fields import TextField
 from allennlp.models import Model
 from allennlp.predictors.predictor import Predictor
 from hmtl_allennlp_compat import blank_english_pipeline
@@ -197,6 +198,17 @@ class HmtlPredictor(Predictor):
         its predictions close to but not always those of the model as trained (see
         docs/BENCHMARKS.md for the dev F1 of both). `None`: the model as trained. CPU only;
         from the command line, `allennlp predict --predictor-args '{"quantize": "int8"}'`.
+    sentence_batch_tokens : `int`, optional (default = `None`)
+        `None`: the sentences of each document are predicted in batches of their own (32 at a
+        time), so that a document's outputs do not depend on the documents it is batched
+        with. An integer: the sentences of all documents of one `predict_batch_json` call
+        (one batch of `allennlp predict --batch-size N`) are packed in order into batches of
+        at most 32 sentences and at most this many tokens, padding included (a longer sentence
+        is a batch of its own): fewer and fuller batches for short documents. A sentence's
+        encodings then differ from those of its document's own batch in the last bits (the
+        LSTM's float rounding depends on how many sentences of a batch are still running at
+        each step), so a relation's `score` can differ in its last digits; the tests check
+        that the predicted spans, relations and clusters are the same on fixture data.
 
     A token's text is cut for the indexers as the archive's readers cut it (their
     `max_token_characters`, 50 characters by default), so that one very long token does not
@@ -213,6 +225,7 @@ class HmtlPredictor(Predictor):
         max_sentence_tokens: int = 256,
         strict: bool = False,
         quantize: Optional[str] = None,
+        sentence_batch_tokens: Optional[int] = None,
     ) -> None:
         if quantize is not None and quantize not in QUANTIZATIONS:
             raise ConfigurationError(
@@ -225,8 +238,9 @@ class HmtlPredictor(Predictor):
         for name, value in (
             ("max_document_tokens", max_document_tokens),
             ("max_sentence_tokens", max_sentence_tokens),
+            ("sentence_batch_tokens", sentence_batch_tokens),
         ):
-            if value is None and name == "max_document_tokens":
+            if value is None and name != "max_sentence_tokens":
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(
@@ -238,6 +252,7 @@ class HmtlPredictor(Predictor):
                 f"The hmtl predictor's strict must be true or false, got {strict!r}."
             )
         self._max_sentence_tokens = max_sentence_tokens
+        self._sentence_batch_tokens = sentence_batch_tokens
         self._strict = strict
         try:
             readers = task_readers(dataset_reader)
@@ -393,17 +408,18 @@ class HmtlPredictor(Predictor):
         """
         Predicts a batch of documents, one output per input, in order. An input that cannot be
         read (not a dict, malformed) gets an error output (with `strict`, raises). The parts of
-        all documents are run in batches of at most `len(inputs)` instances; when such a batch
-        fails, its instances are run one at a time, so that one failing document does not take
-        the others down.
+        all documents are run in batches (the coreference segments `len(inputs)` at a time, the
+        sentences as `sentence_batch_tokens` says); when such a batch fails, its instances are
+        run one at a time, so that one failing document does not take the others down.
         """
         if not inputs:
             return []
         # The documents that could be read, by input index.
         read: Dict[int, _InputDocument] = {}
         outputs: List[JsonDict] = []
-        # Batches of (document index, instance): a document's sentences, or the coreference
-        # segments of several documents.
+        # The sentences of each document, then the batches of (document index, instance):
+        # sentences, or the coreference segments of several documents.
+        sentences_of_documents: List[List[Tuple[int, Instance]]] = []
         batches: List[List[Tuple[int, Instance]]] = []
         segments: List[Tuple[int, Instance]] = []
         for document_index, json_dict in enumerate(inputs):
@@ -420,14 +436,18 @@ class HmtlPredictor(Predictor):
                 continue
             read[document_index] = document
             outputs.append(self._document_output(document))
-            batches.extend(
-                [
-                    (document_index, sentence)
-                    for sentence in sentences[start : start + SENTENCES_PER_BATCH]
-                ]
-                for start in range(0, len(sentences), SENTENCES_PER_BATCH)
-            )
+            sentences_of_documents.append([(document_index, sentence) for sentence in sentences])
             segments.extend((document_index, segment) for segment in document_segments)
+        if self._sentence_batch_tokens is None:
+            for document_sentences in sentences_of_documents:
+                batches.extend(_sentence_batches(document_sentences, None))
+        else:
+            batches.extend(
+                _sentence_batches(
+                    [sentence for document in sentences_of_documents for sentence in document],
+                    self._sentence_batch_tokens,
+                )
+            )
         batches.extend(
             segments[start : start + len(inputs)] for start in range(0, len(segments), len(inputs))
         )
@@ -664,6 +684,29 @@ class HmtlPredictor(Predictor):
                 [metadata["token_offset"], metadata["token_offset"] + len(metadata["tokens"]) - 1]
                 for metadata in segments_of_first_level
             ]
+
+
+def _sentence_batches(
+    sentences: List[Tuple[int, Instance]], max_tokens: Optional[int]
+) -> List[List[Tuple[int, Instance]]]:
+    """
+    `sentences` cut in order into batches of at most `SENTENCES_PER_BATCH` sentences and, when
+    `max_tokens` is given, at most `max_tokens` tokens with padding (the batch's sentences times
+    its longest one, what its encoders run over); a longer sentence makes a batch alone.
+    """
+    batches: List[List[Tuple[int, Instance]]] = []
+    longest = 0
+    for sentence in sentences:
+        length = len(cast(TextField, sentence[1]["tokens"]))
+        if batches and len(batches[-1]) < SENTENCES_PER_BATCH:
+            longest_with_it = max(longest, length)
+            if max_tokens is None or longest_with_it * (len(batches[-1]) + 1) <= max_tokens:
+                batches[-1].append(sentence)
+                longest = longest_with_it
+                continue
+        batches.append([sentence])
+        longest = length
+    return batches
 
 
 def _location(line_number: Optional[int], doc_key: Optional[str]) -> str:
