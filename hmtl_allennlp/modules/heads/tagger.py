@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional, Tuple, cast
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -195,17 +195,85 @@ class CrfTaggerHead(LevelHead):
         non_empty = [i for i, length in enumerate(lengths) if length > 0]
         predicted: List[List[str]] = [[] for _ in lengths]
         if non_empty:
-            # With top_k unset, one (tag ids, score) pair per sequence.
-            best_paths = cast(
-                List[Tuple[List[int], float]],
-                self._crf.viterbi_tags(logits[non_empty], mask[non_empty]),
-            )
-            for i, (tag_ids, _) in zip(non_empty, best_paths):
+            best_paths = self._best_paths(logits[non_empty], [lengths[i] for i in non_empty])
+            for i, tag_ids in zip(non_empty, best_paths):
                 predicted[i] = [
                     self.vocab.get_token_from_index(tag_id, self.label_namespace)
                     for tag_id in tag_ids
                 ]
         return predicted
+
+    def _best_paths(self, logits: torch.Tensor, lengths: List[int]) -> List[List[int]]:
+        """
+        The best tag ids of each sequence (its first `lengths[i]` tokens, at least one), the
+        paths of `ConditionalRandomField.viterbi_tags`, decoded for all sequences at once:
+        that method runs AllenNLP's `viterbi_decode` one sequence at a time, a Python step per
+        token of every sentence. Each step here does what one step of `viterbi_decode` does,
+        the same operations on the same scores for every sequence of the batch, so the paths
+        are the same.
+        """
+        crf = self._crf
+        batch_size, max_length, num_tags = logits.shape
+        start_tag, end_tag = num_tags, num_tags + 1
+        constraint_mask = crf._constraint_mask
+        # The transitions as `viterbi_tags` builds them: the constrained ones at -10,000, and
+        # a start and an end tag.
+        # Shape: (num_tags + 2, num_tags + 2)
+        transitions = logits.new_full((num_tags + 2, num_tags + 2), -10000.0)
+        transitions[:num_tags, :num_tags] = crf.transitions.detach() * constraint_mask[
+            :num_tags, :num_tags
+        ] + -10000.0 * (1 - constraint_mask[:num_tags, :num_tags])
+        start_mask = constraint_mask[start_tag, :num_tags]
+        end_mask = constraint_mask[:num_tags, end_tag]
+        if crf.include_start_end_transitions:
+            transitions[start_tag, :num_tags] = crf.start_transitions.detach() * start_mask + (
+                -10000.0 * (1 - start_mask)
+            )
+            transitions[:num_tags, end_tag] = crf.end_transitions.detach() * end_mask + (
+                -10000.0 * (1 - end_mask)
+            )
+        else:
+            transitions[start_tag, :num_tags] = -10000.0 * (1 - start_mask)
+            transitions[:num_tags, end_tag] = -10000.0 * (1 - end_mask)
+
+        # Each sequence as `viterbi_tags` pads it: the start tag, its tokens' logits, then the
+        # end tag at step length + 1 (later steps are computed but never read).
+        # Shape: (batch_size, max_length + 2, num_tags + 2)
+        tag_sequence = logits.new_full((batch_size, max_length + 2, num_tags + 2), -10000.0)
+        tag_sequence[:, 0, start_tag] = 0.0
+        tag_sequence[:, 1 : max_length + 1, :num_tags] = logits.detach()
+        # Shape: (batch_size,)
+        end_steps = torch.tensor(lengths, device=logits.device) + 1
+        rows = torch.arange(batch_size, device=logits.device)
+        end_row = logits.new_full((num_tags + 2,), -10000.0)
+        end_row[end_tag] = 0.0
+        tag_sequence[rows, end_steps] = end_row
+
+        # Shape: (batch_size, num_tags + 2)
+        path_scores = tag_sequence[:, 0]
+        final_scores = path_scores
+        backpointers = []
+        for step in range(1, int(end_steps.max()) + 1):
+            # Shape: (batch_size, num_tags + 2, num_tags + 2)
+            summed_potentials = path_scores.unsqueeze(2) + transitions
+            # Shape: (batch_size, 1, num_tags + 2) for both
+            scores, paths = torch.topk(summed_potentials, k=1, dim=1)
+            # Shape: (batch_size, num_tags + 2)
+            path_scores = tag_sequence[:, step] + scores.squeeze(1)
+            backpointers.append(paths.squeeze(1))
+            final_scores = torch.where((end_steps == step).unsqueeze(1), path_scores, final_scores)
+        # Shape: (batch_size,)
+        last_tags = torch.topk(final_scores, k=1, dim=1)[1].squeeze(1).tolist()
+        # Shape: (max_length + 1, batch_size, num_tags + 2)
+        previous_tags = torch.stack(backpointers).tolist()
+        best_paths = []
+        for index, (length, last_tag) in enumerate(zip(lengths, last_tags)):
+            path = [last_tag]
+            for step in range(length, -1, -1):
+                path.append(previous_tags[step][index][path[-1]])
+            # Without the start and end tags.
+            best_paths.append(path[::-1][1:-1])
+        return best_paths
 
     def _tags_to_spans(self, tags: List[str]) -> List[Mention]:
         if self._plain:

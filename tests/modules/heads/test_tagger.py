@@ -154,3 +154,27 @@ def test_configuration_errors(vocab):
         CrfTaggerHead(vocab, task="ner", input_dim=4)
     with pytest.raises(ConfigurationError, match="loss_reduction"):
         CrfTaggerHead(vocab, task="emd", input_dim=4, loss_reduction="max")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"include_start_end_transitions": False}, {"label_encoding": "plain"}],
+    ids=["bioul", "without-start-end", "plain"],
+)
+def test_batched_viterbi_finds_the_paths_of_the_crfs_own_decoding(vocab, settings):
+    """All sentences at once, the paths of `viterbi_tags` one sentence at a time: on random
+    weights and on integer logits, whose many exact ties must be broken the same way."""
+    head = CrfTaggerHead(vocab, task="emd", input_dim=len(TAGS), **settings)
+    generator = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for transitions in head._crf.parameters():
+            transitions.copy_(torch.randn(transitions.shape, generator=generator))
+    for integer_logits in (False, True):
+        logits = torch.randn(6, 9, len(TAGS), generator=generator)
+        if integer_logits:
+            logits = logits.round()
+        lengths = [9, 1, 4, 7, 9, 2]
+        mask = torch.arange(9).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)
+        expected = [path for path, _ in head._crf.viterbi_tags(logits, mask)]
+        assert head._best_paths(logits, lengths) == expected
+        assert [len(path) for path in expected] == lengths
