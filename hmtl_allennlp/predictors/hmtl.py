@@ -43,9 +43,9 @@ class CharacterSpan(NamedTuple):
 
 # The keys of every output, which no level's output key may take.
 _DOCUMENT_KEYS = ("line", "doc_key", "sentences", "segments", "error")
-# The sentences of a document are predicted this many at a time (the training batch size of
-# the tagging levels), a document's sentences never batched with another's, so that the batch
-# size of `allennlp predict` changes nothing.
+# Sentences are predicted at most this many at a time (the training batch size of the tagging
+# levels); unless `sentence_batch_tokens` is set, a document's sentences are never batched with
+# another's, so that the batch size of `allennlp predict` changes nothing.
 SENTENCES_PER_BATCH = 32
 # The default of `max_document_tokens` when the archive's coreference reader has none.
 MAX_DOCUMENT_TOKENS = 4000

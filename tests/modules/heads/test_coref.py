@@ -1,3 +1,4 @@
+import json
 import types
 from typing import Any, Dict, List, Tuple
 
@@ -11,6 +12,7 @@ from allennlp.data.dataset_readers.dataset_utils import enumerate_spans
 from allennlp.models.heads import Head
 from allennlp.modules import FeedForward
 from allennlp.nn import util
+from allennlp.predictors import Predictor
 from allennlp_models.coref.models.coref import CoreferenceResolver
 
 from hmtl_allennlp.modules.heads.coref import CoreferenceHead
@@ -424,3 +426,38 @@ def test_masked_antecedents_are_not_scored_and_change_no_other_score():
     assert sum(scored_pairs[3:]) == int(antecedent_mask.sum())
     assert torch.equal(masked[antecedent_mask], every_pair[antecedent_mask])
     assert (masked[~antecedent_mask] == util.min_value_of_dtype(masked.dtype)).all()
+
+
+@pytest.mark.slow
+def test_the_fixture_model_scores_its_documents_antecedents_as_when_every_pair_is_scored(
+    archive_path, repository_root
+):
+    """On the fixture model and documents, through the model: the kept pairs' scores are those
+    of scoring every pair (the masked ones included) bit for bit."""
+    predictor = Predictor.from_path(archive_path, "hmtl")
+    model = predictor._model
+    head = model._heads["coref"]
+    compared = []
+    score_kept_pairs = head._antecedent_scores
+
+    def compare(embeddings, indices, partial_scores, mask, offsets):
+        kept = score_kept_pairs(embeddings, indices, partial_scores, mask, offsets)
+        every = score_kept_pairs(
+            embeddings, indices, partial_scores, torch.ones_like(mask), offsets
+        )
+        compared.append(torch.equal(kept[..., 1:][mask], every[..., 1:][mask]))
+        return kept
+
+    head._antecedent_scores = compare
+    documents = repository_root / "fixtures" / "data" / "redocred_sample.jsonl"
+    instances = [
+        instance
+        for line in documents.read_text(encoding="utf-8").splitlines()
+        for instance in predictor.json_to_instances(json.loads(line))
+        if instance["task"].metadata == "coref"
+    ]
+    with torch.no_grad():
+        model.forward_on_instances(instances)
+        for instance in instances:
+            model.forward_on_instances([instance])
+    assert len(compared) == 1 + len(instances) and all(compared)
