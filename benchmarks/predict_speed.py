@@ -3,13 +3,14 @@ Prediction throughput of an archived HMTL model with the "hmtl" predictor: token
 over a JSON-lines file of documents, every task of the archive predicted, one document at a
 time and in batches (as `allennlp predict --batch-size N` runs them).
 
-    .venv/bin/python benchmarks/predict_speed.py [--archive ARCHIVE] [--input FILE]
+    .venv/bin/python benchmarks/predict_speed.py [--archive ARCHIVE] [--input FILE] [--documents N]
         [--batch-sizes 1 16] [--repeats 3] [--threads N] [--cuda-device -1]
         [--clock wall|process] [--predictor-args JSON]
         [--output benchmarks/results/predict_speed.json]
 
 The archive defaults to the newest quick-start archive (output/quickstart-*/model.tar.gz, as
-`make quickstart` writes it), the input to the bundled sample's dev split. Each batch size is
+`make quickstart` writes it), the input to the bundled sample's dev split (`--documents N`: its
+first N lines). Each batch size is
 timed `repeats` times after one warm-up pass; the best pass counts. Prints a table and writes the
 numbers, with the machine and settings, as JSON. Outputs are also checked to be the same for
 every batch size (and, apart from the relations' scores, the same predictions: with
@@ -65,6 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
     parser.add_argument("--archive", type=Path, default=None)
     parser.add_argument("--input", type=Path, default=REPOSITORY / "fixtures/sample/dev.jsonl")
+    parser.add_argument("--documents", type=int, help="only the input's first N lines")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -95,7 +97,7 @@ def main() -> None:
     )
     clock = CLOCKS[arguments.clock]
     text = arguments.input.read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in text.splitlines() if line.strip()][: arguments.documents]
     reference = predict_all(predictor, lines, 1)  # also the warm-up
     errors = [output for output in reference if "error" in output]
     if errors:
@@ -141,7 +143,8 @@ def main() -> None:
     report = {
         "command": "python benchmarks/predict_speed.py "
         f"--archive {shown(archive)} --input {shown(arguments.input)} "
-        f"--batch-sizes {' '.join(map(str, arguments.batch_sizes))} --repeats {arguments.repeats}"
+        + (f"--documents {arguments.documents} " if arguments.documents is not None else "")
+        + f"--batch-sizes {' '.join(map(str, arguments.batch_sizes))} --repeats {arguments.repeats}"
         + (f" --threads {arguments.threads}" if arguments.threads is not None else "")
         + f" --clock {arguments.clock}"
         + (
