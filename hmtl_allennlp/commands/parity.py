@@ -5,7 +5,7 @@ the same files' documents, scored against their gold annotations with the same m
 """
 
 import json
-from typing import Dict, List, Tuple, cast
+from typing import Dict, List, Sequence, Tuple, cast
 
 from allennlp.commands.evaluate import evaluate_from_archive
 from allennlp.common.util import JsonDict
@@ -54,13 +54,7 @@ def prediction_parity(
     for path in sorted(set(data_paths.values())):
         tasks = [task for task, task_path in data_paths.items() if task_path == path]
         documents = list(readers[tasks[0]].read_documents(path))
-        outputs: List[JsonDict] = []
-        for start in range(0, len(documents), batch_size):
-            outputs.extend(
-                predictor.predict_batch_json(
-                    [_input(document) for document in documents[start : start + batch_size]]
-                )
-            )
+        outputs = predict_documents(predictor, documents, batch_size)
         predicted = score_predictions(
             {task: level_kinds[task] for task in tasks}, outputs, documents
         )
@@ -68,6 +62,24 @@ def prediction_parity(
             if metric in predicted and metric in evaluated:
                 compared[metric] = (evaluated[metric], predicted[metric])
     return compared
+
+
+def predict_documents(
+    predictor: Predictor, documents: Sequence[GoldDocument], batch_size: int
+) -> List[JsonDict]:
+    """
+    The "hmtl" predictor's outputs for gold `documents` (as an archive's reader parses them),
+    given as tokenized sentences (with their gold mentions, which only a model that takes gold
+    mentions uses), in batches of `batch_size` documents, in the documents' order.
+    """
+    outputs: List[JsonDict] = []
+    for start in range(0, len(documents), batch_size):
+        outputs.extend(
+            predictor.predict_batch_json(
+                [_input(document) for document in documents[start : start + batch_size]]
+            )
+        )
+    return outputs
 
 
 def format_parity(compared: Dict[str, Tuple[float, float]]) -> str:
