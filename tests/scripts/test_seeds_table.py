@@ -22,6 +22,7 @@ def load(name):
 
 summarize = load("summarize")
 seeds_table = load("seeds_table")
+significance = load("significance")
 
 
 def fake_run(directory: Path, levels, dev_curves, batches_per_epoch, cap, right):
@@ -158,3 +159,20 @@ def test_missing_counts_are_named(tmp_path):
     assert comparison["p"]["missing"] == ["full_conll_coref.json", "ner.json"]
     assert comparison["p"]["largest"] is None
     assert "(no counts: full_conll_coref.json, ner.json)" in seeds_table.format_tables(tables)
+
+
+def test_significance_script_compares_two_counts_files(tmp_path, monkeypatch, capsys):
+    for name, right in (("a", 80), ("b", 50)):
+        items = {f"d{index}/0": [1 if index < right else 0, 1, 1] for index in range(100)}
+        counts = {"metric": "ner_f1", "score": "f1", "item": "sentence", "counts": F1_COUNTS,
+                  "value": right / 100, "items": items}  # fmt: skip
+        write_counts_file(str(tmp_path / f"{name}.json"), "model.tar.gz", {}, {"ner": counts})
+    arguments = ["significance.py", str(tmp_path / "a.json"), str(tmp_path / "b.json"),
+                 "--trials", "99"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", arguments)
+    assert significance.main() == 0
+    line = capsys.readouterr().out.splitlines()[1].split()
+    assert line == ["ner", "80.00", "50.00", "+30.00", "100", "0.0100"]
+    monkeypatch.setattr(sys, "argv", arguments + ["--level", "emd"])
+    assert significance.main() == 2
+    assert "has no counts of level 'emd'" in capsys.readouterr().err
