@@ -13,7 +13,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 from allennlp.predictors import Predictor
 
-from hmtl_allennlp.commands.parity import predict_documents
+from hmtl_allennlp.commands.parity import predict_documents, read_task_documents
 from hmtl_allennlp.dataset_readers.document_reader import task_readers
 from hmtl_allennlp.metrics.item_counts import item_counts, write_counts_file
 from hmtl_allennlp.models.archival import load_model_archive
@@ -90,7 +90,8 @@ def count_items(
     The content of a counts file (`hmtl_allennlp.metrics.item_counts`) for the model of
     `archive_path` on `data_paths` ({task: data file}, as `allennlp evaluate` takes them for an
     HMTL archive; default the archive's `validation_data_path`). Each file is read as the
-    archive's reader of its task parses it and predicted once, for every task read from it.
+    archive's reader of each task parses it (each task is scored against its own reader's
+    annotations) and predicted once, for every task read from it.
     Raises `ConfigurationError` for an archive that does not load or a task the model lacks.
     """
     archive = load_model_archive(archive_path, cuda_device=cuda_device)
@@ -114,19 +115,17 @@ def count_items(
     levels: Dict[str, Dict[str, Any]] = {}
     for path in sorted(set(data_paths.values())):
         tasks = [task for task, task_path in data_paths.items() if task_path == path]
-        documents = list(readers[tasks[0]].read_documents(path))
-        outputs = predict_documents(predictor, documents, batch_size)
-        for output, document in zip(outputs, documents):
+        documents = read_task_documents(readers, tasks, path)
+        outputs = predict_documents(predictor, documents[tasks[0]], batch_size)
+        for output, document in zip(outputs, documents[tasks[0]]):
             if "error" in output:
                 raise ValueError(f"{path}: document {document.doc_key!r}: {output['error']}")
-        levels.update(
-            item_counts(
-                {task: level_kinds[task] for task in tasks},
-                model.main_metrics(),
-                outputs,
-                documents,
+        for task in tasks:
+            levels.update(
+                item_counts(
+                    {task: level_kinds[task]}, model.main_metrics(), outputs, documents[task]
+                )
             )
-        )
     # In the model's level order, whatever the order of the files.
     ordered = {level: levels[level] for level in level_kinds if level in levels}
     return {"archive": archive_path, "data": data_paths, "levels": ordered}

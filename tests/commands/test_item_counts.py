@@ -7,6 +7,7 @@ from allennlp.commands import main
 from allennlp.commands.evaluate import evaluate_from_archive
 
 from hmtl_allennlp.commands.item_counts import count_items
+from hmtl_allennlp.commands.parity import read_task_documents
 from hmtl_allennlp.common.documents import GoldDocument, Mention, Relation, Span
 from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS, TAGGING
 from hmtl_allennlp.metrics.item_counts import (
@@ -159,3 +160,25 @@ def test_unknown_task_and_missing_archive_are_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit) as exit_info:
         main(prog="allennlp")
     assert "missing.tar.gz: no such model archive" in str(exit_info.value.code)
+
+
+class LayerReader:
+    """A reader of one file that keeps some layers of its documents only."""
+
+    def __init__(self, documents):
+        self.documents = documents
+
+    def read_documents(self, path):
+        return iter(self.documents)
+
+
+def test_each_task_is_scored_against_its_own_readers_documents():
+    # A CoNLL-2012 file: its NER reader keeps the mentions, its coreference reader the clusters.
+    ner = GoldDocument("d1", DOCUMENT.sentences, mentions=DOCUMENT.mentions)
+    coref = GoldDocument("d1", DOCUMENT.sentences, clusters=DOCUMENT.clusters)
+    readers = {"ner": LayerReader([ner]), "coref": LayerReader([coref])}
+    documents = read_task_documents(readers, ["ner", "coref"], "dev.gold_conll")
+    assert documents == {"ner": [ner], "coref": [coref]}
+    other = GoldDocument("d2", DOCUMENT.sentences, clusters=DOCUMENT.clusters)
+    with pytest.raises(ValueError, match="readers of ner and coref read different documents"):
+        read_task_documents({**readers, "coref": LayerReader([other])}, ["ner", "coref"], "f")
