@@ -172,3 +172,28 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
     paper = Params.from_file(str(REPOSITORY_ROOT / "training_config" / "ner_emd.jsonnet"))
     assert paper["model"]["levels"]["ner"]["encoder"]["hidden_size"] == 64
     assert "bucket_by_length" not in paper["data_loader"]
+
+
+@pytest.mark.parametrize(
+    "config, remedy",
+    [
+        ("hmtl_full_conll_coref", {}),
+        ("hmtl_full_conll_coref_annealed", {"sampling": "annealed", "anneal_epochs": 100}),
+        ("hmtl_full_conll_coref_floor", {"min_probability": 0.1}),
+    ],
+)
+def test_the_sampling_remedies_are_one_template_field_away(config, remedy):
+    """The remedies differ from the paper's full model in the training scheduler only."""
+    params = Params.from_file(str(REPOSITORY_ROOT / "training_config" / f"{config}.jsonnet"))
+    params = params.as_dict(quiet=True)
+    paper = Params.from_file(
+        str(REPOSITORY_ROOT / "training_config" / "hmtl_full_conll_coref.jsonnet")
+    ).as_dict(quiet=True)
+    assert params["data_loader"]["scheduler"] == {
+        **paper["data_loader"]["scheduler"],
+        **remedy,
+    }
+    # Validation still passes over all dev data once, without the training draws' options.
+    assert params["validation_data_loader"] == paper["validation_data_loader"]
+    for part in ("model", "trainer", "dataset_reader"):
+        assert params[part] == paper[part]
