@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors import HmtlPredictor, read_json_lines
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_predict_with_batches(archive_path, repository_root, tmp_path):
 
     outputs = [json.loads(line) for line in output_file.read_text(encoding="utf-8").splitlines()]
     predictor = HmtlPredictor.from_path(archive_path)
-    expected = [predictor.predict_json(predictor.load_line(line)) for line in lines]
+    expected = [predictor.predict_json(line) for line in read_json_lines(lines)]
     assert len(outputs) == len(lines)
     for output, one_by_one in zip(outputs, expected):
         for relation in output.get("relations", []) + one_by_one.get("relations", []):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from allennlp.commands.evaluate import evaluate_from_archive
 
-from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors import HmtlPredictor, read_json_lines
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_the_archive_is_at_most_40_mb_and_has_every_task(predictor):
 def test_it_predicts_the_readme_example_as_the_readme_shows_it(predictor):
     inputs = (MODEL_DIR / "example.jsonl").read_text(encoding="utf-8").splitlines()
     expected = (MODEL_DIR / "example_output.jsonl").read_text(encoding="utf-8").splitlines()
-    outputs = predictor.predict_batch_json([predictor.load_line(line) for line in inputs])
+    outputs = predictor.predict_batch_json(list(read_json_lines(inputs)))
     assert len(outputs) == len(expected)
     for output, line in zip(outputs, expected):
         assert rounded(json.loads(json.dumps(output))) == rounded(json.loads(line))
