@@ -24,7 +24,11 @@ from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, to_in
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.common.levels import COREFERENCE, KINDS, RELATIONS, TAGGING, default_kind
 from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
-from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
+from hmtl_allennlp.dataset_readers.fields import (
+    BioulTagsField,
+    MultiLabelAdjacencyField,
+    RelationLabelsField,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,8 @@ class _FileStatistics:
                 "the longest outer span, ties -> earliest start): they stay in metadata "
                 "gold_mentions and count as missed"
             )
-        if kind == RELATIONS:
+        if kind == RELATIONS and "relations_merged" in counts:
+            # Counted only by readers that make the adjacency target.
             parts.append(
                 f"{counts['relations_merged']} of {counts['relations']} gold relations share "
                 "(last head token, last tail token, label) with another one and are merged in "
@@ -146,8 +151,10 @@ class GoldDocumentReader(DatasetReader):
       A dropped span stays in `gold_mentions`, so evaluation counts it as missed; each file's
       count of dropped spans is logged.
     - "relations" (one instance per sentence, sentences without relations included):
-      `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
-      argument to the last token of the tail argument, in `relation_label_namespace`.
+      `relation_labels`, a `RelationLabelsField` of the labels of its relations in
+      `relation_label_namespace` (the relations themselves are `gold_relations`); with
+      `relation_adjacency`, also `relations`, a `MultiLabelAdjacencyField` with an edge from
+      the last token of the head argument to the last token of the tail argument.
       `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments,
       and `mention_types`, a `MultiLabelField` of their entity types in namespace
       "mention_types" (through which the vocabulary learns the types that a relation head embeds).
@@ -179,6 +186,11 @@ class GoldDocumentReader(DatasetReader):
     relation_label_namespace : `str`, optional (default = `f"{task}_labels"`)
         The label namespace of `relations` (that of the relation head of the level, by
         default).
+    relation_adjacency : `bool`, optional (default = `False`)
+        Relation instances only: whether they have `relations`, the dense tokens x tokens x
+        labels target that the "multi_head_selection" head trains on (set it for a level with
+        that head; the template does). Other relation heads build their targets from
+        `gold_relations`, and the field costs memory in the square of the sentence length.
     max_span_width : `int`, optional (default = `8`)
         The widest candidate span of coref instances, in tokens.
     max_document_tokens : `int`, optional (default = `None`)
@@ -218,6 +230,7 @@ class GoldDocumentReader(DatasetReader):
         tag_namespace: Optional[str] = None,
         label_encoding: str = "BIOUL",
         relation_label_namespace: Optional[str] = None,
+        relation_adjacency: bool = False,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
@@ -244,6 +257,11 @@ class GoldDocumentReader(DatasetReader):
                 f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got "
                 f"{label_encoding!r}."
             )
+        if relation_adjacency and chosen_kind != RELATIONS:
+            raise ConfigurationError(
+                f"{type(self).__name__} of task {task!r}: relation_adjacency is an option of "
+                f"relation instances, not of kind {chosen_kind!r}."
+            )
         if max_span_width < 1:
             raise ConfigurationError(f"max_span_width must be at least 1, got {max_span_width}.")
         if max_document_tokens is not None and max_document_tokens < 1:
@@ -265,6 +283,7 @@ class GoldDocumentReader(DatasetReader):
         self._tag_namespace = tag_namespace or f"{task}_tags"
         self._plain_labels = label_encoding == "plain"
         self._relation_label_namespace = relation_label_namespace or f"{task}_labels"
+        self._relation_adjacency = relation_adjacency
         self._max_span_width = max_span_width
         self._max_document_tokens = max_document_tokens
         self._remove_singleton_clusters = remove_singleton_clusters
@@ -508,10 +527,14 @@ class GoldDocumentReader(DatasetReader):
                 for relation in to_instance(metadata["gold_relations"], metadata)
             ]
             statistics.counts["relations"] += len(edges)
-            statistics.counts["relations_merged"] += len(edges) - len(set(edges))
-            fields["relations"] = MultiLabelAdjacencyField(
-                edges, text_field, self._relation_label_namespace
+            fields["relation_labels"] = RelationLabelsField(
+                [label for _, _, label in edges], self._relation_label_namespace
             )
+            if self._relation_adjacency:
+                statistics.counts["relations_merged"] += len(edges) - len(set(edges))
+                fields["relations"] = MultiLabelAdjacencyField(
+                    edges, text_field, self._relation_label_namespace
+                )
             # Fills the vocabulary of the arguments' entity types (relation heads embed them).
             fields["mention_types"] = MultiLabelField(
                 sorted({mention.label for mention in metadata["gold_mentions"]}),

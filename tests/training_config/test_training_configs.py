@@ -6,6 +6,7 @@ trains for an epoch at the paper's sizes.
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from unittest import mock
@@ -171,3 +172,46 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
     paper = Params.from_file(str(REPOSITORY_ROOT / "training_config" / "ner_emd.jsonnet"))
     assert paper["model"]["levels"]["ner"]["encoder"]["hidden_size"] == 64
     assert "bucket_by_length" not in paper["data_loader"]
+
+
+def _relation_instances(params):
+    reader = DatasetReader.from_params(params["dataset_reader"]["readers"].pop("relation"))
+    return list(reader.read(FIXTURE_DATA["HMTL_ACE05_TRAIN"]))
+
+
+MHS_OVERRIDES = re.search(
+    r'^mhs="(.*)"$', (REPOSITORY_ROOT / "scripts" / "results" / "train_runs.sh").read_text(), re.M
+)
+
+
+@pytest.mark.parametrize(
+    "setup, head",
+    [
+        ("hmtl.hmtl({ emd: null, relation: 'emd' })", "span_pair"),
+        (
+            "hmtl.hmtl({ emd: null, relation: 'emd' }, relation_head='multi_head_selection')",
+            "multi_head_selection",
+        ),
+    ],
+)
+def test_relation_readers_make_the_dense_target_for_the_head_that_trains_on_it(
+    setup, head, tmp_path
+):
+    config = tmp_path / "setup.jsonnet"
+    template = REPOSITORY_ROOT / "training_config" / "hmtl.libsonnet"
+    config.write_text(f"local hmtl = import '{template}';\n{setup}\n")
+    params = Params.from_file(str(config))
+    assert params["model"]["levels"]["relation"]["head"]["type"] == head
+    instances = _relation_instances(params)
+    assert instances and all("relation_labels" in instance for instance in instances)
+    dense = head == "multi_head_selection"
+    assert all(("relations" in instance) == dense for instance in instances)
+
+
+def test_the_multi_head_selection_runs_of_train_runs_make_the_dense_target():
+    assert MHS_OVERRIDES is not None
+    overrides = "{" + MHS_OVERRIDES.group(1).replace('\\"', '"') + "}"
+    config = REPOSITORY_ROOT / "training_config" / "emd_relation.jsonnet"
+    params = Params.from_file(str(config), overrides)
+    assert params["model"]["levels"]["relation"]["head"]["type"] == "multi_head_selection"
+    assert all("relations" in instance for instance in _relation_instances(params))

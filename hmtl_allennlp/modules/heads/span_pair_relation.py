@@ -164,7 +164,7 @@ class SpanPairRelationHead(RelationHead):
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
-        relations: Optional[torch.Tensor] = None,
+        relation_labels: Optional[torch.Tensor] = None,
         predicted_mentions: Optional[List[List[Mention]]] = None,
     ) -> Dict[str, Any]:
         """
@@ -177,10 +177,10 @@ class SpanPairRelationHead(RelationHead):
         metadata : `List[Dict[str, Any]]`
             Per instance: `token_offset`, `sentence_lengths`, the document-level
             `gold_mentions` and `gold_relations`.
-        relations : `torch.Tensor`, optional (default = `None`)
-            The readers' relation field. This head builds its targets from the gold relations of
-            the metadata (at span level); the field says that they are there: when it is given,
-            the loss is computed and the metric updated.
+        relation_labels : `torch.Tensor`, optional (default = `None`)
+            The readers' labels of each instance's relations. This head builds its targets from
+            the gold relations of the metadata (at span level); the field says that they are
+            there: when it is given, the loss is computed and the metric updated.
         predicted_mentions : `List[List[Mention]]`, optional (default = `None`)
             The mentions decoded by `mention_level` (given by the model), in instance offsets.
 
@@ -188,9 +188,9 @@ class SpanPairRelationHead(RelationHead):
 
         A dict with `f"{task}_relations"`: per instance, a list of `Relation`s in instance
         offsets, their arguments typed as the mentions they are, with the softmax probability
-        of the label; `loss` when `relations` is given.
+        of the label; `loss` when `relation_labels` is given.
         """
-        has_gold = relations is not None
+        has_gold = relation_labels is not None
         mentions = self._arguments(metadata, predicted_mentions)
         if self.mention_level is not None and self.training:
             gold = [to_instance(instance["gold_mentions"], instance) for instance in metadata]
