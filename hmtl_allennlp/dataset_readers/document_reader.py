@@ -131,8 +131,9 @@ class GoldDocumentReader(DatasetReader):
 
     Every instance has `tokens` (a `TextField` of the tokens as written), `task` (a
     `MetadataField` with the task name) and `metadata`, a `MetadataField` of the dict that
-    `GoldDocument.instance_metadata` makes: `doc_key`, `sentence_index` (`None` for coreference),
-    `tokens`, `token_offset` (the document offset of the instance's first token),
+    `GoldDocument.sentence_metadata` (or `segment_metadata`, for coreference) makes: `doc_key`,
+    `sentence_index` (`None` for coreference), `tokens`, `token_offset` (the document offset of
+    the instance's first token),
     `sentence_lengths`, and the gold annotations of the instance's text as the file has them, in
     document offsets (`hmtl_allennlp.common.documents`): `gold_mentions` (`Mention`s),
     `gold_relations` (`Relation`s, their arguments typed as the sentence's mentions) and
@@ -438,11 +439,14 @@ class GoldDocumentReader(DatasetReader):
         """
         if self.kind != COREFERENCE:
             return [
-                self._sentence_instance(document, index, None, task)
+                self._sentence_instance(document, index, task=task, with_gold_labels=False)
                 for index in range(len(document.sentences))
             ]
         segments = document.segments(max_document_tokens or self._max_document_tokens)
-        return [self._coref_instance(document, first, stop, None, task) for first, stop in segments]
+        return [
+            self._coref_instance(document, first, stop, task=task, with_gold_labels=False)
+            for first, stop in segments
+        ]
 
     def text_to_instance(
         self, document: GoldDocument, sentence_index: Optional[int] = None
@@ -451,25 +455,36 @@ class GoldDocumentReader(DatasetReader):
         The instance of the reader's task for sentence `sentence_index` of `document` (sentence
         kinds), or for the whole `document` (coreference; `max_document_tokens` does not apply).
         """
-        statistics = _FileStatistics()
         if self.kind != COREFERENCE:
             if sentence_index is None:
                 raise ConfigurationError(f"Task {self.task!r} needs a sentence_index.")
-            return self._sentence_instance(document, sentence_index, statistics)
-        return self._coref_instance(document, 0, len(document.sentences), statistics)
+            return self._sentence_instance(
+                document, sentence_index, task=self.task, with_gold_labels=True
+            )
+        return self._coref_instance(
+            document, 0, len(document.sentences), task=self.task, with_gold_labels=True
+        )
 
     def _document_instances(
         self, document: GoldDocument, statistics: _FileStatistics
     ) -> Iterator[Instance]:
         if self.kind != COREFERENCE:
             for sentence_index in range(len(document.sentences)):
-                yield self._sentence_instance(document, sentence_index, statistics)
+                yield self._sentence_instance(
+                    document,
+                    sentence_index,
+                    task=self.task,
+                    with_gold_labels=True,
+                    statistics=statistics,
+                )
             return
         segments = document.segments(self._max_document_tokens)
         if len(segments) > 1:
             self._count_segmentation(document, segments, statistics)
         for first, stop in segments:
-            yield self._coref_instance(document, first, stop, statistics)
+            yield self._coref_instance(
+                document, first, stop, task=self.task, with_gold_labels=True, statistics=statistics
+            )
 
     @staticmethod
     def _count_segmentation(
@@ -498,40 +513,43 @@ class GoldDocumentReader(DatasetReader):
         self,
         document: GoldDocument,
         sentence_index: int,
-        statistics: Optional[_FileStatistics],
-        task: Optional[str] = None,
+        *,
+        task: str,
+        with_gold_labels: bool,
+        statistics: Optional[_FileStatistics] = None,
     ) -> Instance:
         """
-        The instance of one sentence, with the gold label fields of the reader's task when
-        `statistics` is given (they are counted there), without them otherwise.
+        The instance of one sentence, of task `task`, with the gold label fields of the
+        reader's kind when `with_gold_labels` (what they drop is counted in `statistics`).
         """
-        metadata = document.instance_metadata(sentence_index, sentence_index + 1, True)
+        counts = statistics.counts if statistics is not None else Counter()
+        metadata = document.sentence_metadata(sentence_index)
         words = metadata["tokens"]
         text_field = TextField(
             indexed_tokens(words, self._max_token_characters), self._token_indexers
         )
-        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task or self.task)}
-        if statistics is not None and self.kind == TAGGING and document.mentions is not None:
+        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task)}
+        if with_gold_labels and self.kind == TAGGING and document.mentions is not None:
             mentions = to_instance(metadata["gold_mentions"], metadata)
             if self._plain_labels:
                 tags, dropped = _plain_tags(len(words), mentions)
             else:
                 kept, dropped = flatten_spans(mentions)
                 tags = spans_to_bioul_tags(len(words), kept)
-            statistics.counts["tag_spans"] += len(mentions)
-            statistics.counts["tag_spans_dropped"] += len(dropped)
+            counts["tag_spans"] += len(mentions)
+            counts["tag_spans_dropped"] += len(dropped)
             fields["tags"] = BioulTagsField(tags, text_field, self._tag_namespace)
-        if statistics is not None and self.kind == RELATIONS and document.relations is not None:
+        if with_gold_labels and self.kind == RELATIONS and document.relations is not None:
             edges = [
                 (relation.head.end, relation.tail.end, relation.label)
                 for relation in to_instance(metadata["gold_relations"], metadata)
             ]
-            statistics.counts["relations"] += len(edges)
+            counts["relations"] += len(edges)
             fields["relation_labels"] = RelationLabelsField(
                 [label for _, _, label in edges], self._relation_label_namespace
             )
             if self._relation_adjacency:
-                statistics.counts["relations_merged"] += len(edges) - len(set(edges))
+                counts["relations_merged"] += len(edges) - len(set(edges))
                 fields["relations"] = MultiLabelAdjacencyField(
                     edges, text_field, self._relation_label_namespace
                 )
@@ -548,22 +566,25 @@ class GoldDocumentReader(DatasetReader):
         document: GoldDocument,
         first_sentence: int,
         stop_sentence: int,
-        statistics: Optional[_FileStatistics],
-        task: Optional[str] = None,
+        *,
+        task: str,
+        with_gold_labels: bool,
+        statistics: Optional[_FileStatistics] = None,
     ) -> Instance:
         """
-        The instance of sentences [first_sentence, stop_sentence) of a document, with the gold
-        span labels when `statistics` is given (non-candidate gold mentions are counted there),
-        without them otherwise.
+        The coreference instance of sentences [first_sentence, stop_sentence) of a document, of
+        task `task`, with the gold span labels when `with_gold_labels` (gold mentions that are
+        not candidates are counted in `statistics`).
         """
-        metadata = document.instance_metadata(first_sentence, stop_sentence, False)
+        metadata = document.segment_metadata(first_sentence, stop_sentence)
         sentences = document.sentences[first_sentence:stop_sentence]
         local_clusters = None
-        if statistics is not None and document.clusters is not None:
+        if with_gold_labels and document.clusters is not None:
             local_clusters = [
                 to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]
             ]
-            self._count_non_candidates(local_clusters, sentences, statistics)
+            if statistics is not None:
+                self._count_non_candidates(local_clusters, sentences, statistics)
         coref_instance = make_coref_instance(
             sentences,
             self._token_indexers,
@@ -577,7 +598,7 @@ class GoldDocumentReader(DatasetReader):
         text_field.tokens = indexed_tokens(metadata["tokens"], self._max_token_characters)
         fields: Dict[str, Field] = {
             "tokens": text_field,
-            "task": MetadataField(task or self.task),
+            "task": MetadataField(task),
             "spans": coref_instance.fields["spans"],
         }
         if "span_labels" in coref_instance.fields:
