@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPOSITORY_ROOT / "fixtures" / "data" / "redocred_sample.jsonl"
+PREDICTOR_CONFIG = REPOSITORY_ROOT / "fixtures" / "configs" / "predictor" / "hmtl_predictor.jsonnet"
 
 
 def raw_text(document):
@@ -299,40 +300,47 @@ def test_long_sentences_are_predicted_in_pieces(predictor, documents):
 
 
 def _fields(instance):
-    """What an instance holds, comparable across instances (token texts, metadata, spans)."""
+    """What an instance holds but its task, comparable across instances."""
     return (
         [token.text for token in instance["tokens"].tokens],
-        instance["task"].metadata,
         instance["metadata"].metadata,
         (
             [(span.span_start, span.span_end) for span in instance["spans"]]
             if "spans" in instance.fields
             else None
         ),
+        sorted(name for name in instance.fields if name != "task"),
     )
 
 
-def test_predictor_instances_are_those_of_the_readers(predictor, documents):
-    from hmtl_allennlp.common.documents import GoldDocument
-    from hmtl_allennlp.dataset_readers.document_reader import task_readers
-
+def test_predictor_instances_are_those_of_the_readers(predictor, documents, tmp_path):
     # A document longer than the segment limit, with a sentence of one token.
     sentences = documents[0]["sentences"] + [["Yes"]] + documents[1]["sentences"]
+    document = {"doc_key": "long", "sentences": sentences}
     limit = sum(map(len, documents[0]["sentences"])) + 1
+    data = tmp_path / "long.jsonl"
+    data.write_text(json.dumps(document) + "\n", encoding="utf-8")
+    # The archive's relation and coreference readers, as configured, the latter cutting
+    # documents at the predictor's limit.
+    readers = Params.from_file(str(PREDICTOR_CONFIG))["dataset_reader"]["readers"]
+    coref_params = readers.pop("coref")
+    coref_params["max_document_tokens"] = limit
+    read = list(DatasetReader.from_params(readers.pop("relation")).read(data))
+    read += list(DatasetReader.from_params(coref_params).read(data))
+
     short_segments = with_settings(predictor, max_document_tokens=limit)
-    instances = short_segments.json_to_instances({"doc_key": "long", "sentences": sentences})
-    readers = task_readers(predictor._dataset_reader)
-    document = GoldDocument("long", sentences)
-    expected = readers["emd"].prediction_instances(document, "sentence_levels") + readers[
-        "coref"
-    ].prediction_instances(document, "coref", limit)
-    assert [_fields(instance) for instance in instances] == [_fields(i) for i in expected]
-    segments = document.segments(limit)
-    assert sum(instance["task"].metadata == "coref" for instance in instances) == len(segments)
-    assert len(segments) > 1 and segments[0] == (0, len(documents[0]["sentences"]) + 1)
-    offsets = document.sentence_offsets()
-    output = short_segments.predict_json({"sentences": sentences})
-    assert output["segments"] == [[offsets[first], offsets[stop] - 1] for first, stop in segments]
+    instances = short_segments.json_to_instances(document)
+    assert [_fields(instance) for instance in instances] == [_fields(i) for i in read]
+    tasks = [instance["task"].metadata for instance in instances]
+    assert tasks == ["sentence_levels"] * (len(sentences)) + ["coref"] * (
+        len(read) - len(sentences)
+    )
+    assert len(read) - len(sentences) > 1 and "spans" in instances[-1]
+    output = short_segments.predict_json(document)
+    assert output["segments"] == [
+        [i["metadata"]["token_offset"], i["metadata"]["token_offset"] + len(i["tokens"]) - 1]
+        for i in read[len(sentences) :]
+    ]
     check_document_output(output)
 
 

@@ -84,13 +84,6 @@ def test_config_builds(config, tmp_path):
     assert set(trainer_parts.trainer.data_loader.tasks) == expected_tasks
 
 
-def test_config_header_says_what_and_how_to_run():
-    for config in CONFIGS:
-        header = config.read_text().split("\nlocal ")[0]
-        assert header.startswith("// HMTL"), config.name
-        assert f"allennlp train training_config/{config.name}" in header, config.name
-
-
 def test_a_missing_elmo_file_is_a_clear_error():
     with mock.patch.dict(os.environ, {"HMTL_ELMO_OPTIONS": ""}):
         with pytest.raises(Exception, match="Set HMTL_ELMO_OPTIONS"):
