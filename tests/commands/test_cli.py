@@ -131,3 +131,22 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
             assert from_files == pytest.approx(metrics[f"coref_{name}_{measure}"], abs=1e-9)
     assert scores["files"]["avg_f1"] == pytest.approx(metrics["coref_avg_f1"], abs=1e-9)
     assert f"CoNLL F1 {'':8} {'':10} {100 * metrics['coref_avg_f1']:8.2f}" in printed
+
+
+def test_a_command_prints_no_nltk_download_errors(archive_path, repository_root, tmp_path):
+    # Every `allennlp` command imports all of allennlp-models, whose NarrativeQA tools try to
+    # download nltk data when they miss it (README, "Output of other packages").
+    input_file = tmp_path / "input.jsonl"
+    input_file.write_text(json.dumps({"text": "Marie Curie was born in Warsaw."}) + "\n")
+    completed = subprocess.run(
+        [ALLENNLP, "predict", str(archive_path), str(input_file), "--include-package",
+         "hmtl_allennlp", "--output-file", str(tmp_path / "output.jsonl"), "--silent"],
+        cwd=repository_root,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    printed = completed.stdout + completed.stderr
+    assert "[nltk_data]" not in printed
+    assert json.loads((tmp_path / "output.jsonl").read_text())["sentences"]
