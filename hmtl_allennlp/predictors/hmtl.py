@@ -246,6 +246,17 @@ class HmtlPredictor(JsonLinePredictor):
         )
         self._spacy: Any = None
 
+    def levels(self) -> List[Dict[str, str]]:
+        """
+        Each level of the model, lower levels first: its `name` in the config, its `kind`
+        ("tagging", "relations" or "coreference", as its head declares) and the `key` of its
+        predictions in an output.
+        """
+        return [
+            {"name": level, "kind": kind, "key": self._output_keys[level]}
+            for level, kind in self._level_kinds.items()
+        ]
+
     def _check_output_keys(self) -> None:
         levels_of_key: Dict[str, List[str]] = {}
         for level, key in self._output_keys.items():
