@@ -238,40 +238,11 @@ class SpanPairRelationHead(RelationHead):
         mask: torch.BoolTensor,
         pairs: List[List[Tuple[Mention, Mention]]],
     ) -> torch.Tensor:
-        # The distinct arguments of each instance, each embedded once.
-        arguments = [
-            sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
-        ]
-        max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
-        padding = [Mention(0, 0, None)] * max_arguments
-        padded = [a + padding[len(a) :] for a in arguments]
-        # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
-        spans = encoded_text.new_tensor(
-            [[(argument.start, argument.end) for argument in a] for a in padded], dtype=torch.long
-        )
-        # Shape: (batch_size, max_arguments)
-        argument_mask = spans.new_tensor(
-            [[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool
-        )
-        types = spans.new_tensor(
-            [
-                [
-                    (
-                        0
-                        if argument.label is None
-                        else self.vocab.get_token_index(argument.label, self._entity_type_namespace)
-                    )
-                    for argument in a
-                ]
-                for a in padded
-            ]
-        )
-        # Shape: (batch_size, max_arguments, argument_dim)
-        represented = self._span_extractor(encoded_text, spans, mask, argument_mask)
-        if self._type_embedding is not None:
-            represented = torch.cat([represented, self._type_embedding(types)], dim=-1)
-        represented = self._dropout(represented)
-
+        """
+        The logits of every candidate pair, `(batch_size, max_pairs, num_labels + 1)`: each
+        argument is embedded once, then the pairs are scored a chunk at a time.
+        """
+        arguments, spans, represented = self._represented_arguments(encoded_text, mask, pairs)
         position = [{span: j for j, span in enumerate(a)} for a in arguments]
         max_pairs = max(len(instance_pairs) for instance_pairs in pairs)
         # Shape: (batch_size, max_pairs), padded with argument 0 (its pairs are masked)
@@ -314,6 +285,50 @@ class SpanPairRelationHead(RelationHead):
             ],
             dim=1,
         )
+
+    def _represented_arguments(
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        pairs: List[List[Tuple[Mention, Mention]]],
+    ) -> Tuple[List[List[Mention]], torch.Tensor, torch.Tensor]:
+        """
+        The distinct arguments of each instance's pairs (sorted), their spans `(batch_size,
+        max_arguments, 2)` (padded with the span (0, 0)), and their representations
+        `(batch_size, max_arguments, argument_dim)`.
+        """
+        arguments = [
+            sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
+        ]
+        max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
+        padding = [Mention(0, 0, None)] * max_arguments
+        padded = [a + padding[len(a) :] for a in arguments]
+        # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
+        spans = encoded_text.new_tensor(
+            [[(argument.start, argument.end) for argument in a] for a in padded], dtype=torch.long
+        )
+        # Shape: (batch_size, max_arguments)
+        argument_mask = spans.new_tensor(
+            [[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool
+        )
+        types = spans.new_tensor(
+            [
+                [
+                    (
+                        0
+                        if argument.label is None
+                        else self.vocab.get_token_index(argument.label, self._entity_type_namespace)
+                    )
+                    for argument in a
+                ]
+                for a in padded
+            ]
+        )
+        # Shape: (batch_size, max_arguments, argument_dim)
+        represented = self._span_extractor(encoded_text, spans, mask, argument_mask)
+        if self._type_embedding is not None:
+            represented = torch.cat([represented, self._type_embedding(types)], dim=-1)
+        return arguments, spans, self._dropout(represented)
 
     def _scored_pairs(
         self,
