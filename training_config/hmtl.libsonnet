@@ -313,6 +313,9 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
         } + (if extra(task) then setup.extra_tasks[task].reader else {}) + {
           token_indexers: base.indexers,
           [if task == 'coref' then 'max_span_width']: coref_max_span_width,
+          // Only the multi_head_selection head trains on the dense tokens x tokens x labels
+          // adjacency target; the readers make it for no other head.
+          [if head(task).type == 'multi_head_selection' then 'relation_adjacency']: true,
         }
         for task in tasks
       },

@@ -85,8 +85,9 @@ baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
 common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
 [ -n "${PATIENCE:-}" ] && common="$common, \"trainer.patience\": $PATIENCE"
 [ -n "${LR_PATIENCE:-}" ] && common="$common, \"trainer.learning_rate_scheduler.patience\": $LR_PATIENCE"
-# The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it.
-mhs="\"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
+# The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it
+# (its reader makes the dense adjacency target it trains on).
+mhs="\"dataset_reader.readers.relation.relation_adjacency\": true, \"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
 task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}]"
 
 baseline_counts() { echo "\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\", \"task\": \"$1\"}]"; }
