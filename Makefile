@@ -7,6 +7,10 @@
 # All create or reuse .venv; see scripts/setup_env.sh for the install order and why.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+# Two deprecation warnings that other packages give on every `allennlp` command (fairscale's
+# torch.cuda.amp calls, py-rouge's pkg_resources import; README, "Output of other packages"),
+# silenced for the commands run here only: their modules are named, so no other warning is hidden.
+export PYTHONWARNINGS := ignore::FutureWarning:fairscale.experimental.nn.offload,ignore::UserWarning:rouge.rouge
 
 .PHONY: setup browser lint test test-fast quickstart demo clean-venv
 

@@ -39,9 +39,6 @@ def predict_all(predictor: HmtlPredictor, lines: List[str], batch_size: int) -> 
     outputs = []
     for batch in lazy_groups_of(iter(lines), batch_size):
         outputs.extend(predictor.predict_batch_json([predictor.load_line(line) for line in batch]))
-    # The predictor numbers lines on from one pass to the next.
-    for output in outputs:
-        del output["line"]
     return outputs
 
 

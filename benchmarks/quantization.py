@@ -38,6 +38,7 @@ from benchmark_setup import REPOSITORY, machine, shown
 from hmtl_allennlp.models import load_model_archive
 from hmtl_allennlp.models.quantization import quantize_model
 from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors.json_lines import read_json_lines
 
 SHARED_DATA = "../shared/data"
 DEFAULT_DEV = {
@@ -67,7 +68,7 @@ def dev_scores(model: Model, archive: Any, dev: Dict[str, str]) -> Dict[str, flo
 
 def timed_pass(predictor: HmtlPredictor, lines: List[bytes], clock) -> float:
     start = clock()
-    for document in predictor.load_raw_lines(lines):
+    for document in read_json_lines(lines):
         predictor.predict_json(document)
     return clock() - start
 
@@ -114,7 +115,7 @@ def main() -> None:
     lines = arguments.speed_input.read_bytes().splitlines()[: arguments.documents]
     predictors = {name: HmtlPredictor(model, reader) for name, model in models.items()}
     outputs = [predictors["float"].predict_json(document) for document in
-               predictors["float"].load_raw_lines(lines)]  # fmt: skip
+               read_json_lines(lines)]  # fmt: skip
     num_tokens = sum(len(s) for output in outputs for s in output.get("sentences", []))
     clock = CLOCKS[arguments.clock]
     best = {name: float("inf") for name in predictors}

@@ -19,9 +19,23 @@ fingerprint=$(cat requirements/*.txt pyproject.toml | sha256sum | cut -c1-16)
 
 fail() { echo "setup: $*" >&2; exit 1; }
 
+# Every `allennlp` command imports all of allennlp-models, whose rc/tools/narrativeqa.py checks for
+# nltk's "punkt" resource at import and, when it is missing, downloads "punkt" and "wordnet":
+# offline that prints "[nltk_data] Error loading ..." lines on every run. nltk >= 3.9 never reads
+# "punkt" (it reads "punkt_tab", and redirects loads of punkt's pickles there), and nothing here
+# uses wordnet, so an empty "punkt" resource in the environment's own nltk_data folder (one of
+# nltk's default search paths) answers that check, and no download is tried.
+nltk_punkt_resource() {
+    local punkt="$VENV/nltk_data/tokenizers/punkt"
+    [ -f "$punkt/README" ] && return
+    mkdir -p "$punkt"
+    echo "Empty on purpose: see scripts/setup_env.sh (nltk_punkt_resource)." > "$punkt/README"
+}
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$fingerprint" ]; then
     "$VENV/bin/python" scripts/check_env.py \
         || fail "the environment in $VENV is broken (see above). Remove it with 'rm -rf $VENV' and run make again."
+    nltk_punkt_resource
     exit 0
 fi
 
@@ -59,6 +73,7 @@ echo "setup: 6/6 hmtl_allennlp (editable)"
 "${pip[@]}" --no-deps -e .
 
 "$VENV/bin/python" scripts/check_env.py || fail "the fresh environment does not match requirements/ (see above)."
+nltk_punkt_resource
 "$VENV/bin/python" -c "import torchvision, allennlp.commands, hmtl_allennlp" \
     || fail "the environment was installed but 'import allennlp.commands, hmtl_allennlp' fails (see above)."
 echo "$fingerprint" > "$STAMP"

@@ -205,9 +205,17 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     // The tagger level whose predicted mentions are the relation arguments (null: the gold
     // mentions of the input); by default "emd" when there is one.
     relation_mention_level:: if std.objectHas(self.levels, 'emd') then 'emd' else null,
-    // The task sampling of the "hmtl_sampling" scheduler, and its temperature.
+    // The task sampling of the "hmtl_sampling" scheduler: 'proportional' (the paper's),
+    // 'uniform', 'temperature' (with `temperature`) or 'annealed' (Stickland and Murray 2019:
+    // from proportional in the first epoch towards uniform by epoch `anneal_epochs`, by default
+    // the trainer's last).
     sampling:: 'proportional',
     temperature:: null,
+    anneal_epochs:: setup.trainer.num_epochs,
+    // A floor under every task's share of the updates (e.g. 0.1 for at least 10 % each), on top
+    // of any sampling; null for none. Proportional sampling gives the task with the least data a
+    // few percent of the full model's updates (docs/RESULTS.md).
+    min_task_probability:: null,
     // A key of `embeddings` above; for GloVe, a key of `glove_modes` (the paper fine-tunes it),
     // and how many of its most frequent words join the training data's words in the vocabulary
     // (100,000: 98.8 % of the GUM + CoNLL04 dev tokens known, 20 MB of vectors; all 400,000 of
@@ -305,6 +313,9 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
         } + (if extra(task) then setup.extra_tasks[task].reader else {}) + {
           token_indexers: base.indexers,
           [if task == 'coref' then 'max_span_width']: coref_max_span_width,
+          // Only the multi_head_selection head trains on the dense tokens x tokens x labels
+          // adjacency target; the readers make it for no other head.
+          [if head(task).type == 'multi_head_selection' then 'relation_adjacency']: true,
         }
         for task in tasks
       },
@@ -338,10 +349,18 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
         batch_size: { [task]: setup.batch_sizes[task] for task in tasks },
         sampling: setup.sampling,
         [if setup.temperature != null then 'temperature']: setup.temperature,
+        [if setup.sampling == 'annealed' then 'anneal_epochs']: setup.anneal_epochs,
+        [if setup.min_task_probability != null then 'min_probability']:
+          setup.min_task_probability,
       },
     },
     validation_data_loader: setup.data_loader {
-      scheduler+: { sampling: 'sequential', temperature:: null },
+      scheduler+: {
+        sampling: 'sequential',
+        temperature:: null,
+        anneal_epochs:: null,
+        min_probability:: null,
+      },
     },
     model: {
       type: 'hmtl',
@@ -398,13 +417,14 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
   level_sizes:: level_sizes,
 
   // The common choices of `HMTL` as arguments: levels, and optionally coref_source,
-  // relation_mention_level, sampling, temperature, embedding, coref_gold_mentions,
-  // relation_head and sizes (a key of `level_sizes`: "paper" or "wide").
+  // relation_mention_level, sampling, temperature, min_task_probability, embedding,
+  // coref_gold_mentions, relation_head and sizes (a key of `level_sizes`: "paper" or "wide").
   hmtl(levels,
        coref_source='ace05',
        relation_mention_level=if std.objectHas(levels, 'emd') then 'emd' else null,
        sampling='proportional',
        temperature=null,
+       min_task_probability=null,
        embedding='glove_characters',
        coref_gold_mentions=false,
        relation_head='span_pair',
@@ -415,6 +435,7 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       relation_mention_level:: relation_mention_level,
       sampling:: sampling,
       temperature:: temperature,
+      min_task_probability:: min_task_probability,
       embedding:: embedding,
       coref_gold_mentions:: coref_gold_mentions,
       relation_head:: relation_head,

@@ -32,6 +32,7 @@ from allennlp.common.util import lazy_groups_of
 
 from hmtl_allennlp.models.quantization import QUANTIZATIONS
 from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors.json_lines import read_json_lines
 
 logger = logging.getLogger(__name__)
 
@@ -609,7 +610,7 @@ def _annotate_shard(
     lines: List[str] = []
     errors = 0
     last_report = time.monotonic()
-    for batch in lazy_groups_of(predictor.load_raw_lines(io.BytesIO(data)), batch_size):
+    for batch in lazy_groups_of(read_json_lines(io.BytesIO(data)), batch_size):
         for output in predictor.predict_batch_json(batch):
             lines.append(predictor.dump_line(output))
             errors += "error" in output

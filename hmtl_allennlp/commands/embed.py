@@ -17,6 +17,7 @@ from allennlp.common.checks import ConfigurationError
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.dataset_readers.document_reader import task_readers
 from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors.json_lines import read_json_lines
 from hmtl_allennlp.probing.level_embeddings import POOLINGS, LevelEmbedder, pool
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,9 @@ def embed_file(args: argparse.Namespace) -> None:
         h5.attrs["archive"] = os.path.basename(args.archive_file)
         h5.attrs["levels"] = embedder.levels
         h5.attrs["poolings"] = poolings
-        for json_dict in predictor.load_raw_lines(raw_input):
+        for json_line in read_json_lines(raw_input):
             try:
-                document = predictor._read_document(json_dict)
+                document = predictor._read_document(json_line)
             except DataFormatError as error:
                 logger.warning("%s", error)
                 errors.append(str(error))

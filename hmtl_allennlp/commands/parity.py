@@ -5,7 +5,7 @@ the same files' documents, scored against their gold annotations with the same m
 """
 
 import json
-from typing import Dict, List, Tuple, cast
+from typing import Dict, List, Mapping, Sequence, Tuple, cast
 
 from allennlp.commands.evaluate import evaluate_from_archive
 from allennlp.common.util import JsonDict
@@ -13,7 +13,7 @@ from allennlp.predictors import Predictor
 
 from hmtl_allennlp.common.documents import GoldDocument
 from hmtl_allennlp.common.levels import COREFERENCE, RELATIONS
-from hmtl_allennlp.dataset_readers.document_reader import task_readers
+from hmtl_allennlp.dataset_readers.document_reader import GoldDocumentReader, task_readers
 from hmtl_allennlp.metrics.prediction_scores import score_predictions
 from hmtl_allennlp.models.hmtl import HierarchicalMultiTaskModel
 
@@ -53,21 +53,55 @@ def prediction_parity(
     # One prediction pass per file, for every task read from it.
     for path in sorted(set(data_paths.values())):
         tasks = [task for task, task_path in data_paths.items() if task_path == path]
-        documents = list(readers[tasks[0]].read_documents(path))
-        outputs: List[JsonDict] = []
-        for start in range(0, len(documents), batch_size):
-            outputs.extend(
-                predictor.predict_batch_json(
-                    [_input(document) for document in documents[start : start + batch_size]]
-                )
-            )
-        predicted = score_predictions(
-            {task: level_kinds[task] for task in tasks}, outputs, documents
-        )
+        documents = read_task_documents(readers, tasks, path)
+        outputs = predict_documents(predictor, documents[tasks[0]], batch_size)
+        predicted: Dict[str, float] = {}
+        for task in tasks:
+            predicted.update(score_predictions({task: level_kinds[task]}, outputs, documents[task]))
         for metric in compared_metrics(model):
             if metric in predicted and metric in evaluated:
                 compared[metric] = (evaluated[metric], predicted[metric])
     return compared
+
+
+def read_task_documents(
+    readers: Mapping[str, GoldDocumentReader], tasks: Sequence[str], path: str
+) -> Dict[str, List[GoldDocument]]:
+    """
+    {task: the documents at `path` as the reader of the task parses them}. The readers of one
+    file keep different layers (the NER reader of a CoNLL-2012 file has no clusters, its
+    coreference reader no mentions), so each task is scored against its own reader's documents;
+    they must have the same documents and sentences, which one prediction pass then serves.
+    Raises `ValueError` when they do not.
+    """
+    documents = {task: list(readers[task].read_documents(path)) for task in tasks}
+    first = tasks[0]
+    for task in tasks[1:]:
+        if [(d.doc_key, d.sentences) for d in documents[task]] != [
+            (d.doc_key, d.sentences) for d in documents[first]
+        ]:
+            raise ValueError(
+                f"{path}: the readers of {first} and {task} read different documents or sentences."
+            )
+    return documents
+
+
+def predict_documents(
+    predictor: Predictor, documents: Sequence[GoldDocument], batch_size: int
+) -> List[JsonDict]:
+    """
+    The "hmtl" predictor's outputs for gold `documents` (as an archive's reader parses them),
+    given as tokenized sentences (with their gold mentions, which only a model that takes gold
+    mentions uses), in batches of `batch_size` documents, in the documents' order.
+    """
+    outputs: List[JsonDict] = []
+    for start in range(0, len(documents), batch_size):
+        outputs.extend(
+            predictor.predict_batch_json(
+                [_input(document) for document in documents[start : start + batch_size]]
+            )
+        )
+    return outputs
 
 
 def format_parity(compared: Dict[str, Tuple[float, float]]) -> str:

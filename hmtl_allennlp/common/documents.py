@@ -180,51 +180,74 @@ class GoldDocument:
             self.clusters,
         )
 
-    def instance_metadata(
-        self, first_sentence: int, stop_sentence: int, sentence_level: bool
-    ) -> Dict[str, Any]:
+    def sentence_metadata(self, sentence_index: int) -> Dict[str, Any]:
         """
-        The `metadata` of the instance of sentences [first_sentence, stop_sentence) (see
-        `GoldDocumentReader`): its tokens, offsets and gold annotations, in document offsets.
-        `sentence_level` instances (one sentence) carry the sentence's mentions and relations;
-        the others (coreference) the mentions of their sentences (for data without typed
+        The `metadata` of the instance of one sentence (see `GoldDocumentReader`): its tokens,
+        offsets, mentions and relations, in document offsets.
+        """
+        return self._metadata(
+            sentence_index,
+            sentence_index + 1,
+            sentence_index=sentence_index,
+            mentions=list(_layer(self.mentions, sentence_index)),
+            relations=list(_layer(self.relations, sentence_index)),
+            clusters=[],
+        )
+
+    def segment_metadata(self, first_sentence: int, stop_sentence: int) -> Dict[str, Any]:
+        """
+        The `metadata` of the coreference instance of sentences [first_sentence,
+        stop_sentence): their tokens and offsets, their mentions (for data without typed
         mentions, those of the clusters, labelled `COREF_MENTION_LABEL`) and the document's
-        clusters restricted to them.
+        clusters restricted to them, in document offsets.
         """
         offsets = self.sentence_offsets()
-        sentences = self.sentences[first_sentence:stop_sentence]
-        if sentence_level:
-            mentions = list(_layer(self.mentions, first_sentence))
-            relations = list(_layer(self.relations, first_sentence))
-            clusters: List[Cluster] = []
+        whole = first_sentence == 0 and stop_sentence == len(self.sentences)
+        clusters = (
+            [list(cluster) for cluster in self.clusters or []]
+            if whole
+            else self.restricted_clusters(offsets[first_sentence], offsets[stop_sentence] - 1)
+        )
+        if self.mentions is not None:
+            mentions = [
+                mention
+                for index in range(first_sentence, stop_sentence)
+                for mention in self.mentions[index]
+            ]
         else:
-            relations = []
-            whole = first_sentence == 0 and stop_sentence == len(self.sentences)
-            clusters = (
-                [list(cluster) for cluster in self.clusters or []]
-                if whole
-                else self.restricted_clusters(offsets[first_sentence], offsets[stop_sentence] - 1)
+            # Data without typed mentions: the mentions of the clusters.
+            mentions = sorted(
+                {
+                    Mention(span.start, span.end, COREF_MENTION_LABEL)
+                    for cluster in clusters
+                    for span in cluster
+                }
             )
-            if self.mentions is not None:
-                mentions = [
-                    mention
-                    for index in range(first_sentence, stop_sentence)
-                    for mention in self.mentions[index]
-                ]
-            else:
-                # Data without typed mentions: the mentions of the clusters.
-                mentions = sorted(
-                    {
-                        Mention(span.start, span.end, COREF_MENTION_LABEL)
-                        for cluster in clusters
-                        for span in cluster
-                    }
-                )
+        return self._metadata(
+            first_sentence,
+            stop_sentence,
+            sentence_index=None,
+            mentions=mentions,
+            relations=[],
+            clusters=clusters,
+        )
+
+    def _metadata(
+        self,
+        first_sentence: int,
+        stop_sentence: int,
+        *,
+        sentence_index: Optional[int],
+        mentions: List[Mention],
+        relations: List[Relation],
+        clusters: List[Cluster],
+    ) -> Dict[str, Any]:
+        sentences = self.sentences[first_sentence:stop_sentence]
         return {
             "doc_key": self.doc_key,
-            "sentence_index": first_sentence if sentence_level else None,
+            "sentence_index": sentence_index,
             "tokens": [word for sentence in sentences for word in sentence],
-            "token_offset": offsets[first_sentence],
+            "token_offset": self.sentence_offsets()[first_sentence],
             "sentence_lengths": [len(sentence) for sentence in sentences],
             "gold_mentions": mentions,
             "gold_relations": relations,

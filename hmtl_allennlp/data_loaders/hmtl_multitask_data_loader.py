@@ -136,6 +136,8 @@ class HmtlMultiTaskDataLoader(MultiTaskDataLoader):
                 temperature=scheduler.temperature,
                 steps_per_epoch=scheduler.steps_per_epoch,
                 seed=scheduler.seed,
+                anneal_epochs=scheduler.anneal_epochs,
+                min_probability=scheduler.min_probability,
             )
         if isinstance(scheduler, HmtlSamplingScheduler):
             scheduler.check_tasks(data_paths, reader.readers)

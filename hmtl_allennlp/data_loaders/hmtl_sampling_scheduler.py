@@ -1,13 +1,16 @@
 import itertools
 import math
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Set, Union
 
 import numpy
 from allennlp.common.checks import ConfigurationError
 from allennlp.data.data_loaders.multitask_scheduler import MultiTaskScheduler
 from allennlp.data.instance import Instance
 
-SAMPLING_SCHEMES = ("proportional", "uniform", "temperature", "sequential")
+SAMPLING_SCHEMES = ("proportional", "uniform", "temperature", "annealed", "sequential")
+# Annealed sampling's exponent falls linearly from 1 (proportional) in the first epoch to
+# 1 - ANNEALED_DROP = 0.2 in the last (Stickland and Murray 2019, "BERT and PALs", section 4).
+ANNEALED_DROP = 0.8
 
 
 @MultiTaskScheduler.register("hmtl_sampling")
@@ -22,7 +25,19 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
     - "proportional" (the paper's): `p_t = N_t / sum_k N_k`;
     - "uniform": `p_t = 1 / T` for T tasks;
     - "temperature": `p_t` proportional to `N_t ** (1 / temperature)`: a temperature of 1 is
-      "proportional", a large one tends to "uniform".
+      "proportional", a large one tends to "uniform";
+    - "annealed" (Stickland and Murray 2019, "BERT and PALs: Projected Attention Layers for
+      Efficient Adaptation in Multi-Task Learning", section 4): `p_t` proportional to
+      `N_t ** alpha`, with `alpha = 1 - 0.8 (e - 1) / (E - 1)` in epoch `e = 1 .. E`
+      (`E = anneal_epochs`; `alpha` stays at 0.2 after epoch E): proportional at first, closer to
+      uniform by the end, so that the small tasks get more of the later updates without the
+      large ones starting late.
+
+    `min_probability` then puts a floor under every task's share of the updates, whatever the
+    scheme: a task below it is raised to it and the others share what is left in the
+    proportions the scheme gave them (repeated until no task is below the floor). Under
+    proportional sampling the task with the least data can otherwise get a few percent of the
+    updates of a multi-task model, too few for it to converge when the large tasks do.
 
     The draws of epoch `e` are a function of `(seed, e)` and of the tasks and their sizes only,
     so a run resumed with `--recover` draws what the uninterrupted run would have drawn, and
@@ -51,6 +66,13 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
     temperature : `float`, optional (default = `None`)
         The temperature of "temperature" sampling, greater than zero. Required by that scheme and
         not allowed with the others.
+    anneal_epochs : `int`, optional (default = `None`)
+        `E` of "annealed" sampling, the epoch at which `alpha` reaches its lowest value (usually
+        the trainer's `num_epochs`), at least 2. Required by that scheme and not allowed with the
+        others.
+    min_probability : `float`, optional (default = `None`)
+        The least probability of drawing each task at a step, between 0 and 1 / (number of
+        tasks); `None` for no floor. Not allowed with "sequential", which draws nothing.
     steps_per_epoch : `int`, optional (default = `None`)
         The number of batches of a training epoch. By default `sum_k N_k`, so that an epoch sees
         about as many batches of each task as the task has. Not allowed with "sequential".
@@ -67,6 +89,8 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
         temperature: Optional[float] = None,
         steps_per_epoch: Optional[int] = None,
         seed: int = 13370,
+        anneal_epochs: Optional[int] = None,
+        min_probability: Optional[float] = None,
     ) -> None:
         if sampling not in SAMPLING_SCHEMES:
             raise ConfigurationError(
@@ -81,6 +105,22 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
             raise ConfigurationError(
                 f'temperature is only used by sampling "temperature", not {sampling!r}.'
             )
+        if sampling == "annealed":
+            if anneal_epochs is None:
+                raise ConfigurationError('sampling "annealed" needs `anneal_epochs`.')
+            if anneal_epochs < 2:
+                raise ConfigurationError(f"anneal_epochs must be at least 2, got {anneal_epochs}.")
+        elif anneal_epochs is not None:
+            raise ConfigurationError(
+                f'anneal_epochs is only used by sampling "annealed", not {sampling!r}.'
+            )
+        if min_probability is not None:
+            if sampling == "sequential":
+                raise ConfigurationError('sampling "sequential" takes no min_probability.')
+            if not 0 <= min_probability <= 1:
+                raise ConfigurationError(
+                    f"min_probability must be between 0 and 1, got {min_probability}."
+                )
         if steps_per_epoch is not None:
             if sampling == "sequential":
                 raise ConfigurationError('sampling "sequential" takes no steps_per_epoch.')
@@ -98,6 +138,8 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
         self.temperature = temperature
         self.steps_per_epoch = steps_per_epoch
         self.seed = seed
+        self.anneal_epochs = anneal_epochs
+        self.min_probability = min_probability
 
     def check_tasks(self, tasks: Iterable[str], known_tasks: Iterable[str]) -> None:
         """
@@ -126,19 +168,39 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
             for task, count in dataset_counts.items()
         }
 
-    def task_probabilities(self, dataset_counts: Mapping[str, int]) -> Dict[str, float]:
-        """The probability of drawing each task at a step, from the tasks' numbers of instances."""
+    def annealing_exponent(self, epoch: int) -> float:
+        """
+        `alpha` of "annealed" sampling in epoch `epoch` (counted from 0, as the data loader
+        counts them): 1 in the first epoch, 0.2 from epoch `anneal_epochs` on.
+        """
+        assert self.anneal_epochs is not None  # __init__ requires it for this sampling
+        progress = min(epoch, self.anneal_epochs - 1) / (self.anneal_epochs - 1)
+        return 1 - ANNEALED_DROP * progress
+
+    def task_probabilities(
+        self, dataset_counts: Mapping[str, int], epoch: int = 0
+    ) -> Dict[str, float]:
+        """
+        The probability of drawing each task at a step of epoch `epoch` (counted from 0; only
+        "annealed" sampling changes with it), from the tasks' numbers of instances.
+        """
         batches = self.batches_per_task(dataset_counts)
         if self.sampling == "uniform":
             weights = {task: 1.0 for task in batches}
-        elif self.sampling == "temperature":
-            assert self.temperature is not None  # __init__ requires it for this sampling
-            exponent = 1 / self.temperature
+        elif self.sampling in ("temperature", "annealed"):
+            if self.sampling == "temperature":
+                assert self.temperature is not None  # __init__ requires it for this sampling
+                exponent = 1 / self.temperature
+            else:
+                exponent = self.annealing_exponent(epoch)
             weights = {task: count**exponent for task, count in batches.items()}
         else:
             weights = {task: float(count) for task, count in batches.items()}
         total = sum(weights.values())
-        return {task: weight / total for task, weight in weights.items()}
+        probabilities = {task: weight / total for task, weight in weights.items()}
+        if self.min_probability is not None:
+            probabilities = with_floor(probabilities, self.min_probability)
+        return probabilities
 
     def count_batches(self, dataset_counts: Dict[str, int]) -> int:
         if self.steps_per_epoch is not None:
@@ -153,7 +215,7 @@ class HmtlSamplingScheduler(MultiTaskScheduler):
         tasks = sorted(dataset_counts)
         if not tasks:
             return []
-        probabilities = self.task_probabilities(dataset_counts)
+        probabilities = self.task_probabilities(dataset_counts, epoch)
         random = numpy.random.default_rng([self.seed, epoch])
         draws = random.choice(
             len(tasks),
@@ -199,3 +261,32 @@ def _split_evenly(instances: List[Instance], num_batches: int) -> Iterator[List[
         end = start + smaller_size + (1 if index < num_larger else 0)
         yield instances[start:end]
         start = end
+
+
+def with_floor(probabilities: Mapping[str, float], floor: float) -> Dict[str, float]:
+    """
+    `probabilities` with every one at least `floor`: the tasks below it get exactly `floor`, and
+    the others share the rest in their original proportions. Raising a task lowers the others,
+    which may bring another one under the floor, so this repeats until none is (at most once per
+    task). Raises `ConfigurationError` when the floor cannot hold for every task (`floor` times
+    the number of tasks above 1).
+    """
+    if floor * len(probabilities) > 1 + 1e-12:
+        raise ConfigurationError(
+            f"min_probability {floor} cannot hold for {len(probabilities)} tasks (at most "
+            f"{1 / len(probabilities):.4f})."
+        )
+    floored: Set[str] = set()
+    while True:
+        free = {task: p for task, p in probabilities.items() if task not in floored}
+        free_total = sum(free.values())
+        left = 1 - floor * len(floored)
+        scaled = {
+            task: (left * p / free_total if free_total else left / len(free))
+            for task, p in free.items()
+        }
+        below = {task for task, p in scaled.items() if p < floor}
+        if not below:
+            break
+        floored |= below
+    return {task: floor if task in floored else scaled[task] for task in probabilities}

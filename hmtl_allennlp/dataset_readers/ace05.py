@@ -34,8 +34,8 @@ class Ace05Reader(GoldDocumentReader):
     - "tagging": one per sentence, BIOUL mention `tags` from `ner` (namespace
       `f"{task}_tags"`);
     - "relations": one per sentence, every sentence, with or without relations (leaving out
-      sentences without relations would inflate precision), `relations` as a
-      `MultiLabelAdjacencyField` (namespace `f"{task}_labels"`);
+      sentences without relations would inflate precision), `relation_labels` (namespace
+      `f"{task}_labels"`), and, with `relation_adjacency`, the `relations` adjacency;
       `metadata["gold_mentions"]` has the sentence's mentions;
     - "coreference": one per document (or per segment, see `max_document_tokens`), candidate
       `spans` and their gold cluster `span_labels` from `clusters`.
@@ -69,6 +69,9 @@ class Ace05Reader(GoldDocumentReader):
         Tagging only: the label namespace of the tags.
     relation_label_namespace : `str`, optional (default = `f"{task}_labels"`)
         Relations only: the label namespace of the relations.
+    relation_adjacency : `bool`, optional (default = `False`)
+        Relations only: give each instance the dense `relations` adjacency field that the
+        "multi_head_selection" head trains on (see `GoldDocumentReader`).
     token_indexers : `Dict[str, TokenIndexer]`, optional
         How to index the tokens (default: `{"tokens": SingleIdTokenIndexer()}`).
     max_span_width : `int`, optional (default = `8`)
@@ -98,6 +101,7 @@ class Ace05Reader(GoldDocumentReader):
         kind: Optional[str] = None,
         tag_namespace: Optional[str] = None,
         relation_label_namespace: Optional[str] = None,
+        relation_adjacency: bool = False,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
@@ -112,6 +116,7 @@ class Ace05Reader(GoldDocumentReader):
             token_indexers=token_indexers,
             tag_namespace=tag_namespace,
             relation_label_namespace=relation_label_namespace,
+            relation_adjacency=relation_adjacency,
             max_span_width=max_span_width,
             max_document_tokens=max_document_tokens,
             remove_singleton_clusters=remove_singleton_clusters,

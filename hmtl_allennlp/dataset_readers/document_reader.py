@@ -24,7 +24,11 @@ from hmtl_allennlp.common.documents import Cluster, GoldDocument, Mention, to_in
 from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.common.levels import COREFERENCE, KINDS, RELATIONS, TAGGING, default_kind
 from hmtl_allennlp.common.spans import flatten_spans, spans_to_bioul_tags
-from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
+from hmtl_allennlp.dataset_readers.fields import (
+    BioulTagsField,
+    MultiLabelAdjacencyField,
+    RelationLabelsField,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,8 @@ class _FileStatistics:
                 "the longest outer span, ties -> earliest start): they stay in metadata "
                 "gold_mentions and count as missed"
             )
-        if kind == RELATIONS:
+        if kind == RELATIONS and "relations_merged" in counts:
+            # Counted only by readers that make the adjacency target.
             parts.append(
                 f"{counts['relations_merged']} of {counts['relations']} gold relations share "
                 "(last head token, last tail token, label) with another one and are merged in "
@@ -126,8 +131,9 @@ class GoldDocumentReader(DatasetReader):
 
     Every instance has `tokens` (a `TextField` of the tokens as written), `task` (a
     `MetadataField` with the task name) and `metadata`, a `MetadataField` of the dict that
-    `GoldDocument.instance_metadata` makes: `doc_key`, `sentence_index` (`None` for coreference),
-    `tokens`, `token_offset` (the document offset of the instance's first token),
+    `GoldDocument.sentence_metadata` (or `segment_metadata`, for coreference) makes: `doc_key`,
+    `sentence_index` (`None` for coreference), `tokens`, `token_offset` (the document offset of
+    the instance's first token),
     `sentence_lengths`, and the gold annotations of the instance's text as the file has them, in
     document offsets (`hmtl_allennlp.common.documents`): `gold_mentions` (`Mention`s),
     `gold_relations` (`Relation`s, their arguments typed as the sentence's mentions) and
@@ -146,8 +152,10 @@ class GoldDocumentReader(DatasetReader):
       A dropped span stays in `gold_mentions`, so evaluation counts it as missed; each file's
       count of dropped spans is logged.
     - "relations" (one instance per sentence, sentences without relations included):
-      `relations`, a `MultiLabelAdjacencyField` with an edge from the last token of the head
-      argument to the last token of the tail argument, in `relation_label_namespace`.
+      `relation_labels`, a `RelationLabelsField` of the labels of its relations in
+      `relation_label_namespace` (the relations themselves are `gold_relations`); with
+      `relation_adjacency`, also `relations`, a `MultiLabelAdjacencyField` with an edge from
+      the last token of the head argument to the last token of the tail argument.
       `gold_mentions` holds the sentence's mentions, so that a model can take gold arguments,
       and `mention_types`, a `MultiLabelField` of their entity types in namespace
       "mention_types" (through which the vocabulary learns the types that a relation head embeds).
@@ -179,6 +187,11 @@ class GoldDocumentReader(DatasetReader):
     relation_label_namespace : `str`, optional (default = `f"{task}_labels"`)
         The label namespace of `relations` (that of the relation head of the level, by
         default).
+    relation_adjacency : `bool`, optional (default = `False`)
+        Relation instances only: whether they have `relations`, the dense tokens x tokens x
+        labels target that the "multi_head_selection" head trains on (set it for a level with
+        that head; the template does). Other relation heads build their targets from
+        `gold_relations`, and the field costs memory in the square of the sentence length.
     max_span_width : `int`, optional (default = `8`)
         The widest candidate span of coref instances, in tokens.
     max_document_tokens : `int`, optional (default = `None`)
@@ -218,6 +231,7 @@ class GoldDocumentReader(DatasetReader):
         tag_namespace: Optional[str] = None,
         label_encoding: str = "BIOUL",
         relation_label_namespace: Optional[str] = None,
+        relation_adjacency: bool = False,
         max_span_width: int = 8,
         max_document_tokens: Optional[int] = None,
         remove_singleton_clusters: bool = True,
@@ -244,6 +258,11 @@ class GoldDocumentReader(DatasetReader):
                 f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got "
                 f"{label_encoding!r}."
             )
+        if relation_adjacency and chosen_kind != RELATIONS:
+            raise ConfigurationError(
+                f"{type(self).__name__} of task {task!r}: relation_adjacency is an option of "
+                f"relation instances, not of kind {chosen_kind!r}."
+            )
         if max_span_width < 1:
             raise ConfigurationError(f"max_span_width must be at least 1, got {max_span_width}.")
         if max_document_tokens is not None and max_document_tokens < 1:
@@ -265,6 +284,7 @@ class GoldDocumentReader(DatasetReader):
         self._tag_namespace = tag_namespace or f"{task}_tags"
         self._plain_labels = label_encoding == "plain"
         self._relation_label_namespace = relation_label_namespace or f"{task}_labels"
+        self._relation_adjacency = relation_adjacency
         self._max_span_width = max_span_width
         self._max_document_tokens = max_document_tokens
         self._remove_singleton_clusters = remove_singleton_clusters
@@ -419,11 +439,14 @@ class GoldDocumentReader(DatasetReader):
         """
         if self.kind != COREFERENCE:
             return [
-                self._sentence_instance(document, index, None, task)
+                self._sentence_instance(document, index, task=task, with_gold_labels=False)
                 for index in range(len(document.sentences))
             ]
         segments = document.segments(max_document_tokens or self._max_document_tokens)
-        return [self._coref_instance(document, first, stop, None, task) for first, stop in segments]
+        return [
+            self._coref_instance(document, first, stop, task=task, with_gold_labels=False)
+            for first, stop in segments
+        ]
 
     def text_to_instance(
         self, document: GoldDocument, sentence_index: Optional[int] = None
@@ -432,25 +455,36 @@ class GoldDocumentReader(DatasetReader):
         The instance of the reader's task for sentence `sentence_index` of `document` (sentence
         kinds), or for the whole `document` (coreference; `max_document_tokens` does not apply).
         """
-        statistics = _FileStatistics()
         if self.kind != COREFERENCE:
             if sentence_index is None:
                 raise ConfigurationError(f"Task {self.task!r} needs a sentence_index.")
-            return self._sentence_instance(document, sentence_index, statistics)
-        return self._coref_instance(document, 0, len(document.sentences), statistics)
+            return self._sentence_instance(
+                document, sentence_index, task=self.task, with_gold_labels=True
+            )
+        return self._coref_instance(
+            document, 0, len(document.sentences), task=self.task, with_gold_labels=True
+        )
 
     def _document_instances(
         self, document: GoldDocument, statistics: _FileStatistics
     ) -> Iterator[Instance]:
         if self.kind != COREFERENCE:
             for sentence_index in range(len(document.sentences)):
-                yield self._sentence_instance(document, sentence_index, statistics)
+                yield self._sentence_instance(
+                    document,
+                    sentence_index,
+                    task=self.task,
+                    with_gold_labels=True,
+                    statistics=statistics,
+                )
             return
         segments = document.segments(self._max_document_tokens)
         if len(segments) > 1:
             self._count_segmentation(document, segments, statistics)
         for first, stop in segments:
-            yield self._coref_instance(document, first, stop, statistics)
+            yield self._coref_instance(
+                document, first, stop, task=self.task, with_gold_labels=True, statistics=statistics
+            )
 
     @staticmethod
     def _count_segmentation(
@@ -479,39 +513,46 @@ class GoldDocumentReader(DatasetReader):
         self,
         document: GoldDocument,
         sentence_index: int,
-        statistics: Optional[_FileStatistics],
-        task: Optional[str] = None,
+        *,
+        task: str,
+        with_gold_labels: bool,
+        statistics: Optional[_FileStatistics] = None,
     ) -> Instance:
         """
-        The instance of one sentence, with the gold label fields of the reader's task when
-        `statistics` is given (they are counted there), without them otherwise.
+        The instance of one sentence, of task `task`, with the gold label fields of the
+        reader's kind when `with_gold_labels` (what they drop is counted in `statistics`).
         """
-        metadata = document.instance_metadata(sentence_index, sentence_index + 1, True)
+        counts = statistics.counts if statistics is not None else Counter()
+        metadata = document.sentence_metadata(sentence_index)
         words = metadata["tokens"]
         text_field = TextField(
             indexed_tokens(words, self._max_token_characters), self._token_indexers
         )
-        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task or self.task)}
-        if statistics is not None and self.kind == TAGGING and document.mentions is not None:
+        fields: Dict[str, Field] = {"tokens": text_field, "task": MetadataField(task)}
+        if with_gold_labels and self.kind == TAGGING and document.mentions is not None:
             mentions = to_instance(metadata["gold_mentions"], metadata)
             if self._plain_labels:
                 tags, dropped = _plain_tags(len(words), mentions)
             else:
                 kept, dropped = flatten_spans(mentions)
                 tags = spans_to_bioul_tags(len(words), kept)
-            statistics.counts["tag_spans"] += len(mentions)
-            statistics.counts["tag_spans_dropped"] += len(dropped)
+            counts["tag_spans"] += len(mentions)
+            counts["tag_spans_dropped"] += len(dropped)
             fields["tags"] = BioulTagsField(tags, text_field, self._tag_namespace)
-        if statistics is not None and self.kind == RELATIONS and document.relations is not None:
+        if with_gold_labels and self.kind == RELATIONS and document.relations is not None:
             edges = [
                 (relation.head.end, relation.tail.end, relation.label)
                 for relation in to_instance(metadata["gold_relations"], metadata)
             ]
-            statistics.counts["relations"] += len(edges)
-            statistics.counts["relations_merged"] += len(edges) - len(set(edges))
-            fields["relations"] = MultiLabelAdjacencyField(
-                edges, text_field, self._relation_label_namespace
+            counts["relations"] += len(edges)
+            fields["relation_labels"] = RelationLabelsField(
+                [label for _, _, label in edges], self._relation_label_namespace
             )
+            if self._relation_adjacency:
+                counts["relations_merged"] += len(edges) - len(set(edges))
+                fields["relations"] = MultiLabelAdjacencyField(
+                    edges, text_field, self._relation_label_namespace
+                )
             # Fills the vocabulary of the arguments' entity types (relation heads embed them).
             fields["mention_types"] = MultiLabelField(
                 sorted({mention.label for mention in metadata["gold_mentions"]}),
@@ -525,22 +566,25 @@ class GoldDocumentReader(DatasetReader):
         document: GoldDocument,
         first_sentence: int,
         stop_sentence: int,
-        statistics: Optional[_FileStatistics],
-        task: Optional[str] = None,
+        *,
+        task: str,
+        with_gold_labels: bool,
+        statistics: Optional[_FileStatistics] = None,
     ) -> Instance:
         """
-        The instance of sentences [first_sentence, stop_sentence) of a document, with the gold
-        span labels when `statistics` is given (non-candidate gold mentions are counted there),
-        without them otherwise.
+        The coreference instance of sentences [first_sentence, stop_sentence) of a document, of
+        task `task`, with the gold span labels when `with_gold_labels` (gold mentions that are
+        not candidates are counted in `statistics`).
         """
-        metadata = document.instance_metadata(first_sentence, stop_sentence, False)
+        metadata = document.segment_metadata(first_sentence, stop_sentence)
         sentences = document.sentences[first_sentence:stop_sentence]
         local_clusters = None
-        if statistics is not None and document.clusters is not None:
+        if with_gold_labels and document.clusters is not None:
             local_clusters = [
                 to_instance(cluster, metadata) for cluster in metadata["gold_clusters"]
             ]
-            self._count_non_candidates(local_clusters, sentences, statistics)
+            if statistics is not None:
+                self._count_non_candidates(local_clusters, sentences, statistics)
         coref_instance = make_coref_instance(
             sentences,
             self._token_indexers,
@@ -554,7 +598,7 @@ class GoldDocumentReader(DatasetReader):
         text_field.tokens = indexed_tokens(metadata["tokens"], self._max_token_characters)
         fields: Dict[str, Field] = {
             "tokens": text_field,
-            "task": MetadataField(task or self.task),
+            "task": MetadataField(task),
             "spans": coref_instance.fields["spans"],
         }
         if "span_labels" in coref_instance.fields:

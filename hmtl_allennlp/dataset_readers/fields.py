@@ -1,14 +1,14 @@
 """
 Fields that AllenNLP does not provide: the multi-label token adjacency used as the target of
-multi-head selection relation extraction, and BIOUL tags that tolerate labels the vocabulary
-has never seen.
+multi-head selection relation extraction, the labels of a sentence's relations, and BIOUL tags,
+all tolerating labels the vocabulary has never seen.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data.fields import Field, SequenceField, SequenceLabelField
+from allennlp.data.fields import Field, MultiLabelField, SequenceField, SequenceLabelField
 from allennlp.data.vocabulary import Vocabulary
 
 
@@ -108,6 +108,32 @@ class MultiLabelAdjacencyField(Field[torch.Tensor]):
             f"{self.sequence_field.sequence_length()} tokens in namespace "
             f"'{self._label_namespace}'."
         )
+
+
+class RelationLabelsField(MultiLabelField):
+    """
+    The labels of a sentence's gold relations, one per relation (repeated labels repeated): the
+    vocabulary counts each relation's label, as `MultiLabelAdjacencyField` does, so that a
+    relation head learns the same labels whichever field its reader makes. As a tensor, the
+    multi-hot vector of the sentence's labels, `(num_labels,)`: cheap, and its presence tells a
+    head that the instance has gold relations. A label the vocabulary does not have (unseen in
+    training) is left out of the vector instead of failing.
+
+    # Parameters
+
+    labels : `Sequence[str]`
+        The label of each relation of the sentence.
+    label_namespace : `str`, optional (default = `"relation_labels"`)
+        The vocabulary namespace of the labels.
+    """
+
+    def __init__(self, labels: Sequence[str], label_namespace: str = "relation_labels") -> None:
+        super().__init__(list(labels), label_namespace)
+
+    def index(self, vocab: Vocabulary) -> None:
+        known = vocab.get_token_to_index_vocabulary(self._label_namespace)
+        self._label_ids = [known[label] for label in self.labels if label in known]
+        self._num_labels = vocab.get_vocab_size(self._label_namespace)
 
 
 class BioulTagsField(SequenceLabelField):

@@ -1,13 +1,13 @@
 """
-The web demo's HTTP server: one page that draws a model's four outputs on a text, and a JSON
-API around the "hmtl" predictor.
+The web demo's HTTP server: one page that draws the outputs of a model's levels on a text, and a
+JSON API around the "hmtl" predictor.
 
 It is built on the standard library's `http.server` rather than a web framework: the demo is a
 single local page with three endpoints, so a framework would add dependencies (and their pins
 against AllenNLP's) for routing that fits in a dictionary. Requests are handled in threads
 (`ThreadingHTTPServer`), so that the page and `/health` answer while a prediction runs, but
 predictions go through the model one at a time, behind a lock: the predictor keeps state
-between calls (its line counter, its lazily built spaCy pipeline) and is not shown to be
+between calls (its lazily built spaCy pipeline) and is not shown to be
 thread-safe. Each connection's reads and writes time out (`request_timeout`), so that a client
 that sends half a request and waits cannot hold its thread forever.
 """
@@ -109,7 +109,7 @@ class DemoServer(ThreadingHTTPServer):
         self.request_timeout = request_timeout
         self.health: JsonDict = {
             "archive": os.path.basename(archive_name.rstrip("/")),
-            "tasks": archive.model.tasks,
+            "levels": self.predictor.levels(),
             "version": _package_version(),
             "max_characters": max_characters,
         }
@@ -126,7 +126,9 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
     (`{"error": "..."}`).
 
     - `GET /`, `GET /static/demo.js`, `GET /static/demo.css`: the page;
-    - `GET /health`: `{"archive", "tasks", "version", "max_characters"}`;
+    - `GET /health`: `{"archive", "levels", "version", "max_characters"}`, `levels` being
+      `[{"name", "kind", "key"}, ...]` (`HmtlPredictor.levels`), from which the page builds
+      its layers;
     - `POST /predict` with a JSON object `{"text": ...}` or `{"sentences": [[...], ...]}`
       (optionally `doc_key`): the predictor's output, as `allennlp predict` writes it. Status
       400 for a body that is not UTF-8 or not a JSON object, an empty or whitespace-only text,

@@ -127,6 +127,23 @@ def ceafe_counts(key: Sequence[Cluster], response: Sequence[Cluster]) -> CorefCo
     return aligned_similarity, len(key), aligned_similarity, len(response)
 
 
+def document_counts(
+    predicted_clusters: Sequence[Cluster], gold_clusters: Sequence[Cluster]
+) -> Dict[str, CorefCounts]:
+    """
+    {"muc", "b3", "ceafe": their `CorefCounts`} of one document, from its predicted (response)
+    and gold (key) clusters as given (repeated mentions are removed here, as the reference
+    scorer removes them). Summed over documents, they give the corpus scores of `CorefScores`.
+    """
+    response = deduplicated_clusters(predicted_clusters)
+    key = deduplicated_clusters(gold_clusters)
+    return {
+        "muc": muc_counts(key, response),
+        "b3": b_cubed_counts(key, response),
+        "ceafe": ceafe_counts(key, response),
+    }
+
+
 @Metric.register("conll_coref")
 class CorefScores(Metric):
     """
@@ -181,13 +198,8 @@ class CorefScores(Metric):
             ]
         check_same_length(predicted_mentions, gold_clusters, "mention")
         for response, key, mentions in zip(predicted_clusters, gold_clusters, predicted_mentions):
-            response = deduplicated_clusters(response)
             key = deduplicated_clusters(key)
-            for metric, counts_of_document in (
-                ("muc", muc_counts(key, response)),
-                ("b3", b_cubed_counts(key, response)),
-                ("ceafe", ceafe_counts(key, response)),
-            ):
+            for metric, counts_of_document in document_counts(response, key).items():
                 accumulated = self._coref_counts[metric]
                 for position, count in enumerate(counts_of_document):
                     accumulated[position] += count

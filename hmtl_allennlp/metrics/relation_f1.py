@@ -1,4 +1,4 @@
-from typing import Callable, Dict, Hashable, Iterable, List, Sequence
+from typing import Callable, Dict, Hashable, Iterable, List, Sequence, Tuple
 
 from allennlp.training.metrics.metric import Metric
 
@@ -26,6 +26,24 @@ _MATCHING_KEYS: Dict[str, Callable[[Relation], Hashable]] = {
     "boundaries": _boundaries_key,
     "hmtl": _hmtl_key,
 }
+
+
+def relation_counts(
+    predicted: Iterable[Relation], gold: Iterable[Relation]
+) -> Dict[str, Tuple[int, int, int]]:
+    """
+    {setting: (true positives, predicted, gold)} of one instance's relations, for the settings
+    "strict", "boundaries" and "hmtl" of `RelationF1`, which sums them over instances.
+    """
+    # Metadata that went through JSON has lists.
+    predicted = [as_relation(relation) for relation in predicted]
+    gold = [as_relation(relation) for relation in gold]
+    counts = {}
+    for setting, matching_key in _MATCHING_KEYS.items():
+        predicted_keys = {matching_key(relation) for relation in predicted}
+        gold_keys = {matching_key(relation) for relation in gold}
+        counts[setting] = (len(predicted_keys & gold_keys), len(predicted_keys), len(gold_keys))
+    return counts
 
 
 @Metric.register("relation_f1")
@@ -71,16 +89,12 @@ class RelationF1(Metric):
         """
         check_same_length(predicted_relations, gold_relations, "relation")
         for instance_predicted, instance_gold in zip(predicted_relations, gold_relations):
-            # Metadata that went through JSON has lists.
-            predicted = [as_relation(relation) for relation in instance_predicted]
-            gold = [as_relation(relation) for relation in instance_gold]
-            for setting, matching_key in _MATCHING_KEYS.items():
-                predicted_keys = {matching_key(relation) for relation in predicted}
-                gold_keys = {matching_key(relation) for relation in gold}
+            for setting, counts_of_instance in relation_counts(
+                instance_predicted, instance_gold
+            ).items():
                 counts = self._counts[setting]
-                counts[0] += len(predicted_keys & gold_keys)
-                counts[1] += len(predicted_keys)
-                counts[2] += len(gold_keys)
+                for position, count in enumerate(counts_of_instance):
+                    counts[position] += count
 
     def get_metric(self, reset: bool = False) -> Dict[str, float]:
         """

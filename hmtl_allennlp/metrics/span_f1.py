@@ -1,5 +1,5 @@
 from collections import Counter
-from typing import Dict, Iterable, Sequence, Set
+from typing import Dict, Iterable, Sequence, Set, Tuple
 
 from allennlp.training.metrics.metric import Metric
 
@@ -104,6 +104,16 @@ class SpanF1(Metric):
         self._true_positives = Counter()
         self._false_positives = Counter()
         self._false_negatives = Counter()
+
+
+def span_counts(predicted: Iterable[Mention], gold: Iterable[Mention]) -> Tuple[int, int, int]:
+    """
+    (true positives, predicted, gold) of one instance's labelled spans, compared as sets as
+    `SpanF1` compares them: summed over instances, they give its micro-averaged scores.
+    """
+    predicted_set = _as_span_set(predicted)
+    gold_set = _as_span_set(gold)
+    return len(predicted_set & gold_set), len(predicted_set), len(gold_set)
 
 
 def _as_span_set(spans: Iterable[Mention]) -> Set[Mention]:

@@ -1,9 +1,8 @@
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union, cast
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from allennlp.common import plugins
 from allennlp.common.checks import ConfigurationError
@@ -29,7 +28,8 @@ from hmtl_allennlp.dataset_readers.ace05 import dygie_doc_key, parse_dygie_docum
 from hmtl_allennlp.dataset_readers.document_reader import metadata_of, task_readers
 from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK, HierarchicalMultiTaskModel
 from hmtl_allennlp.models.quantization import QUANTIZATIONS, quantize_model
-from hmtl_allennlp.predictors.raw_line_input import install_raw_line_reading
+from hmtl_allennlp.predictors.json_lines import JsonLine, json_type, read_json_line
+from hmtl_allennlp.predictors.raw_line_input import JsonLinePredictor
 
 logger = logging.getLogger(__name__)
 
@@ -51,23 +51,6 @@ SENTENCES_PER_BATCH = 32
 MAX_DOCUMENT_TOKENS = 4000
 # A lone surrogate code point: JSON can escape one ("\ud800"), and spaCy cannot encode it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# What some editors write at the start of a UTF-8 file (the readers skip it too).
-_BYTE_ORDER_MARK = "\ufeff"
-
-
-class InputLine(dict):
-    """
-    The JSON object of one input line, as `HmtlPredictor.load_line` read it. It remembers the
-    line number outside the object, so that `allennlp predict`'s echo of its input shows the
-    line as written; `error` says why a line could not be read.
-    """
-
-    def __init__(
-        self, content: Dict[str, Any], line_number: int, error: Optional[str] = None
-    ) -> None:
-        super().__init__(content)
-        self.line_number = line_number
-        self.error = error
 
 
 @dataclass
@@ -94,7 +77,7 @@ class _InputDocument:
 
 
 @Predictor.register("hmtl")
-class HmtlPredictor(Predictor):
+class HmtlPredictor(JsonLinePredictor):
     """
     Predicts every level of a hierarchical multi-task model ("hmtl") for whole documents: tags
     and typed spans (named entities, entity mentions, part-of-speech tags), relations between
@@ -120,13 +103,11 @@ class HmtlPredictor(Predictor):
       mentions (a relation level without `mention_level`, or coreference with `gold_mentions`).
 
     Any of them may have a `doc_key` (a string, or an integer as in DyGIE++'s own data), which
-    the output repeats as a string. `allennlp predict` hands the predictor its input file as
-    bytes (see `hmtl_allennlp.predictors.raw_line_input`), and `load_raw_lines` makes each line
-    a document or an error: a line that is not UTF-8, not JSON, nested too deeply or holding a
-    number Python will not read gets an error output like any malformed document; a UTF-8 byte
-    order mark at the start of the file is skipped, and only line feeds end a line (a carriage
-    return alone is whitespace of the JSON object). A lone surrogate code point in `text` (JSON
-    can escape one) is read as an unknown character.
+    the output repeats as a string. A line of a JSON-lines input comes as a `JsonLine`
+    (`hmtl_allennlp.predictors.json_lines`, which is how `allennlp predict` hands the predictor
+    its input): a line that is not UTF-8, not JSON, nested too deeply or holding a number Python
+    will not read gets an error output like any malformed document. A lone surrogate code point
+    in `text` (JSON can escape one) is read as an unknown character.
 
     # Output
 
@@ -136,8 +117,8 @@ class HmtlPredictor(Predictor):
     `"char_start"` and `"char_end"` such that `text[char_start:char_end]` of the input is the
     mention's `text` (otherwise `text` is its tokens joined by single spaces).
 
-    - `line` : `int`, the input line (when read by `allennlp predict`, or by `load_line`,
-      which counts the lines it is given); blank lines have no output, but are counted;
+    - `line` : `int`, the input line, for a `JsonLine` input (as `allennlp predict` gives);
+      blank lines have no output, but are counted;
     - `doc_key` : `str`, when the input has one (an integer one written as a string);
     - `sentences` : `List[List[str]]`, the tokens of each sentence;
     - one key per level, named after the level (see below), holding by the level's kind:
@@ -294,8 +275,17 @@ class HmtlPredictor(Predictor):
             getattr(first_document_reader, "max_document_tokens", None) or MAX_DOCUMENT_TOKENS
         )
         self._spacy: Any = None
-        self._lines_read = 0
-        install_raw_line_reading()
+
+    def levels(self) -> List[Dict[str, str]]:
+        """
+        Each level of the model, lower levels first: its `name` in the config, its `kind`
+        ("tagging", "relations" or "coreference", as its head declares) and the `key` of its
+        predictions in an output.
+        """
+        return [
+            {"name": level, "kind": kind, "key": self._output_keys[level]}
+            for level, kind in self._level_kinds.items()
+        ]
 
     def _check_output_keys(self) -> None:
         levels_of_key: Dict[str, List[str]] = {}
@@ -349,66 +339,26 @@ class HmtlPredictor(Predictor):
 
     def load_line(self, line: str) -> JsonDict:
         """
-        Reads one line of a JSON-lines input and counts it, so that errors and outputs can name
-        the line. A line that cannot be read as a JSON object is not an error here: with
-        `strict = False` its output is an `error` line.
+        One line of JSON input, on its own, as its JSON object (`DataFormatError` when it is
+        not one). To read a whole input, with line numbers in the outputs and an error output
+        for each line that cannot be read, give `predict_batch_json` the `JsonLine`s of
+        `hmtl_allennlp.predictors.json_lines.read_json_lines` instead.
         """
-        self._lines_read += 1
-        if self._lines_read == 1:
-            line = line.removeprefix(_BYTE_ORDER_MARK)
-        return self._input_line(line, self._lines_read)
+        json_line = read_json_line(line)
+        if json_line.document is None:
+            raise DataFormatError(str(json_line.error))
+        return json_line.document
 
-    def load_raw_lines(self, lines: Iterable[bytes]) -> Iterator[JsonDict]:
-        """
-        The input of each non-blank line of a JSON-lines file given as bytes (a file opened in
-        binary mode), numbered as in the file: a document, or an error when the line is not
-        UTF-8 or cannot be read as a JSON object. `allennlp predict` reads its input with it.
-        """
-        for line_number, raw_line in enumerate(lines, start=1):
-            self._lines_read = line_number
-            try:
-                line = raw_line.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield self._unreadable_line(line_number, f"not valid UTF-8 ({error})")
-                continue
-            if line_number == 1:
-                line = line.removeprefix(_BYTE_ORDER_MARK)
-            if line.strip():
-                yield self._input_line(line, line_number)
-
-    def _input_line(self, line: str, line_number: int) -> InputLine:
-        """Line `line_number` as a JSON object, or as the error that says why it is not one."""
-        try:
-            # strict=False: control characters (a tab, a carriage return) inside strings are
-            # read as written rather than rejected.
-            content = json.loads(line, strict=False)
-        except RecursionError:
-            return self._unreadable_line(line_number, "JSON nested too deeply to read")
-        except json.JSONDecodeError as error:
-            return self._unreadable_line(line_number, f"not valid JSON ({error})")
-        except ValueError as error:
-            # Python refuses integers of more than 4,300 digits.
-            return self._unreadable_line(line_number, f"cannot read its JSON ({error})")
-        if not isinstance(content, dict):
-            return self._unreadable_line(
-                line_number, f"expected a JSON object, found {_json_type(content)}"
-            )
-        return InputLine(content, line_number)
-
-    def _unreadable_line(self, line_number: int, problem: str) -> InputLine:
-        message = f"input line {line_number}: {problem}."
-        if self._strict:
-            raise DataFormatError(message)
-        return InputLine({}, line_number, error=message)
-
-    def predict_json(self, inputs: JsonDict) -> JsonDict:
+    def predict_json(self, inputs: Union[JsonDict, JsonLine]) -> JsonDict:
         return self.predict_batch_json([inputs])[0]
 
-    def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
+    def predict_batch_json(self, inputs: Sequence[Union[JsonDict, JsonLine]]) -> List[JsonDict]:
         """
-        Predicts a batch of documents, one output per input, in order. An input that cannot be
-        read (not a dict, malformed) gets an error output (with `strict`, raises). The parts of
-        all documents are run in batches (the coreference segments `len(inputs)` at a time, the
+        Predicts a batch of documents, one output per input, in order. An input is a JSON
+        object, or a `JsonLine` (a line of a JSON-lines input, whose number the output and its
+        errors then name). An input that cannot be read (not a dict, malformed, a line that is
+        not a JSON object) gets an error output (with `strict`, raises). The parts of all
+        documents are run in batches (the coreference segments `len(inputs)` at a time, the
         sentences as `sentence_batch_tokens` says); when such a batch fails, its instances are
         run one at a time, so that one failing document does not take the others down.
         """
@@ -422,17 +372,17 @@ class HmtlPredictor(Predictor):
         sentences_of_documents: List[List[Tuple[int, Instance]]] = []
         batches: List[List[Tuple[int, Instance]]] = []
         segments: List[Tuple[int, Instance]] = []
-        for document_index, json_dict in enumerate(inputs):
+        for document_index, json_input in enumerate(inputs):
             try:
-                document = self._read_document(json_dict, document_index, len(inputs))
+                document = self._read_document(json_input, document_index, len(inputs))
                 sentences, document_segments = self._document_instances(document)
             except Exception as error:  # noqa: BLE001 - an error output for this input only
-                message = _reading_error_message(json_dict, document_index, len(inputs), error)
+                message = _reading_error_message(json_input, document_index, len(inputs), error)
                 if self._strict:
                     if isinstance(error, DataFormatError):
                         raise
                     raise DataFormatError(message) from error
-                outputs.append(self._error_output(json_dict, message))
+                outputs.append(self._error_output(json_input, message))
                 continue
             read[document_index] = document
             outputs.append(self._document_output(document))
@@ -520,17 +470,16 @@ class HmtlPredictor(Predictor):
     # Reading inputs.
 
     def _read_document(
-        self, json_dict: JsonDict, index: int = 0, batch_size: int = 1
+        self, json_input: Union[JsonDict, JsonLine], index: int = 0, batch_size: int = 1
     ) -> _InputDocument:
         """The document of an input, checked, with its model view (`DataFormatError` if not)."""
-        line_number = getattr(json_dict, "line_number", None)
-        error = getattr(json_dict, "error", None)
-        if error is not None:
-            raise DataFormatError(error)
+        line_number, json_dict = _number_and_content(json_input)
+        if isinstance(json_input, JsonLine) and json_input.error is not None:
+            raise DataFormatError(json_input.error)
         if not isinstance(json_dict, dict):
             raise DataFormatError(
                 f"{_input_position(index, batch_size)}: expected a JSON object (a dict), found "
-                f"{_json_type(json_dict)}."
+                f"{json_type(json_dict)}."
             )
         document = self._parse_input(json_dict, line_number)
         document.model_view = document.gold.split_sentences(self._max_sentence_tokens)
@@ -604,9 +553,9 @@ class HmtlPredictor(Predictor):
     # Outputs.
 
     @staticmethod
-    def _error_output(json_dict: Any, message: str) -> JsonDict:
+    def _error_output(json_input: Any, message: str) -> JsonDict:
         output: JsonDict = {}
-        line_number = getattr(json_dict, "line_number", None)
+        line_number, json_dict = _number_and_content(json_input)
         if line_number is not None:
             output["line"] = line_number
         doc_key = dygie_doc_key(json_dict.get("doc_key")) if isinstance(json_dict, dict) else None
@@ -719,26 +668,24 @@ def _location(line_number: Optional[int], doc_key: Optional[str]) -> str:
     return ", ".join(parts) or "input document"
 
 
-def _json_type(value: Any) -> str:
-    """The JSON name of a value's type, for messages."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    if type(value) in names:
-        return names[type(value)]
-    return "number" if isinstance(value, (int, float)) else type(value).__name__
+def _number_and_content(json_input: Any) -> Tuple[Optional[int], Any]:
+    """The line number of an input (`None` unless it is a `JsonLine`) and its JSON content."""
+    if isinstance(json_input, JsonLine):
+        return json_input.number, json_input.document
+    return None, json_input
 
 
 def _input_position(index: int, batch_size: int) -> str:
     return "input document" if batch_size == 1 else f"input document {index + 1} of {batch_size}"
 
 
-def _reading_error_message(json_dict: Any, index: int, batch_size: int, error: Exception) -> str:
+def _reading_error_message(json_input: Any, index: int, batch_size: int, error: Exception) -> str:
     """The error output's message for an input that could not be read."""
     if isinstance(error, DataFormatError):
         return str(error)
+    line_number, json_dict = _number_and_content(json_input)
     if isinstance(json_dict, dict):
-        where = _location(
-            getattr(json_dict, "line_number", None), dygie_doc_key(json_dict.get("doc_key"))
-        )
+        where = _location(line_number, dygie_doc_key(json_dict.get("doc_key")))
     else:
         where = _input_position(index, batch_size)
     return f"{where}: cannot read the document ({type(error).__name__}: {error})."

@@ -14,8 +14,16 @@
 # every run has a cap on its epochs (`caps` below: about an hour for a full model on one core); with a GPU set PATIENCE=10 LR_PATIENCE=5 CAP=100 (and CUDA_DEVICE=0).
 # GUM's NER rows are the same in both setups: scierc reuses conll04's ner and crf_ner runs when
 # they exist in OUT, and trains them otherwise.
-# Environment: as for train_runs.sh (DATA, GLOVE, OUT, THREADS, CUDA_DEVICE), and PATIENCE,
-# LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below).
+# Every run is trained once per seed of SEEDS (default "default 2 3"): "default" keeps the configs'
+# own seeds and the plain run name (<run>, as the runs before seeds were named), a number S sets
+# AllenNLP's random, numpy and torch seeds and the task scheduler's to S and names the run
+# <run>_seed<S>. Seeds run one after the other within a lane (all seeds of the first run first).
+# Each HMTL run then gets its per-item counts (train_runs.sh), and
+# scripts/results/seeds_table.py makes the tables over seeds with the significance tests.
+# The sampling remedies for starved tasks (conll04 only, not in the default list): full_annealed,
+# full_floor, full_temperature, e.g.  SEEDS="1" scripts/results/converge.sh conll04 full_annealed
+# Environment: as for train_runs.sh (DATA, GLOVE, OUT, THREADS, CUDA_DEVICE, EXTRA, TAG), and
+# SEEDS, PATIENCE, LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,6 +41,7 @@ runs=("$@")
 # (conll04) to 1,100 (scierc) updates and takes 7 to 10 minutes; CoNLL04's EMD epoch is 29.
 declare -A caps=(
   [full_conll_coref]=8 [full_pos]=8 [full]=10
+  [full_annealed]=8 [full_floor]=8 [full_temperature]=8
   [ner]=15 [crf_ner]=10
   [coref_conll]=10 [coref]=15 [coref_baseline]=15
   # allennlp-models' coref on GUM takes 10 to 14 minutes an epoch here (its documents are long).
@@ -42,14 +51,20 @@ declare -A caps=(
 OUT=${OUT:-output/results}
 export OUT PATIENCE=${PATIENCE:-3} LR_PATIENCE=${LR_PATIENCE:-1} STEPS=
 
+read -r -a seeds <<< "${SEEDS:-default 2 3}"
+
 for run in "${runs[@]}"; do
-  if [ "$setup" = scierc ] && { [ "$run" = ner ] || [ "$run" = crf_ner ]; } \
-      && [ -f "$OUT/conll04/$run/metrics.json" ]; then
-    mkdir -p "$OUT/scierc"
-    ln -sfn "../conll04/$run" "$OUT/scierc/$run"
-    echo "scierc/$run: GUM's $run of conll04"
-    continue
-  fi
-  EPOCHS=${CAP:-${caps[$run]:?"unknown run $run for $setup"}} \
-    scripts/results/train_runs.sh "$setup" "$run"
+  for seed in "${seeds[@]}"; do
+    if [ "$seed" = default ]; then seed=; fi
+    name=$run${TAG:+_$TAG}${seed:+_seed$seed}
+    if [ "$setup" = scierc ] && { [ "$run" = ner ] || [ "$run" = crf_ner ]; } \
+        && [ -f "$OUT/conll04/$name/metrics.json" ]; then
+      mkdir -p "$OUT/scierc"
+      ln -sfn "../conll04/$name" "$OUT/scierc/$name"
+      echo "scierc/$name: GUM's $name of conll04"
+      continue
+    fi
+    EPOCHS=${CAP:-${caps[$run]:?"unknown run $run for $setup"}} SEED=$seed \
+      scripts/results/train_runs.sh "$setup" "$run"
+  done
 done

@@ -2,16 +2,23 @@
 Turns the runs of scripts/results/train_runs.sh into the numbers of docs/RESULTS.md: for every
 run and task, the best dev score, the epoch and the number of parameter updates (all tasks, and
 the task's own) at which it was reached, and the run's wall time; plus the curve of dev score
-against updates that scripts/results/plot_curves.py draws.
+against updates that scripts/results/plot_curves.py draws, the epoch of the checkpoint the run
+kept (its best validation metric; for a multi-task run one epoch for all tasks) with each task's
+point there (`kept`), and the run's epoch cap.
 
     .venv/bin/python scripts/results/summarize.py CORPUS [--runs output/results]
-        [--output docs/results/CORPUS.json]
+        [--output docs/results/CORPUS.json] [--item-counts docs/results/item_counts/CORPUS]
+
+With --item-counts, each run's per-item counts (item_counts.json, written by train_runs.sh) are
+copied there as <run>.json, small files to commit for the significance tests of
+scripts/results/seeds_table.py.
 
 Needs only the standard library (it reads the runs' JSON files).
 """
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 from typing import Optional
 
@@ -47,7 +54,8 @@ def tasks_of(run: str, config: dict) -> dict:
         # A variant of a baseline carries a suffix (train_runs.sh's TAG): crf_ner_seed2.
         if run == baseline or run.startswith(baseline + "_"):
             return tasks
-    return {task: HMTL_METRICS[task] for task in config["model"]["levels"]}
+    # Levels outside HMTL's four (e.g. part-of-speech tags) are not rows of the tables.
+    return {task: HMTL_METRICS[task] for task in config["model"]["levels"] if task in HMTL_METRICS}
 
 
 def updates_until(values: dict, epoch: int, per_epoch: Optional[int], tasks: dict) -> Optional[int]:
@@ -71,8 +79,12 @@ def summarize_run(directory: Path) -> dict:
     )
     metrics = [json.loads(path.read_text()) for path in epochs]
     wall = directory / "wall_seconds"
+    # The epoch of the checkpoint the trainer kept (its best validation metric so far).
+    kept = metrics[-1].get("best_epoch") if metrics else None
     result = {
         "epochs_run": len(metrics),
+        "epoch_cap": config.get("trainer", {}).get("num_epochs"),
+        "kept_epoch": kept,
         "updates_per_epoch": per_epoch,
         "wall_seconds": int(wall.read_text()) if wall.exists() else None,
         "training_duration": metrics[-1].get("training_duration") if metrics else None,
@@ -95,7 +107,12 @@ def summarize_run(directory: Path) -> dict:
                 point[extra] = round(100 * values[f"validation_{extra}"], 2)
             curve.append(point)
         best = max(curve, key=lambda point: point["dev"]) if curve else None
-        result["tasks"][task] = {"metric": metric, "best": best, "curve": curve}
+        result["tasks"][task] = {
+            "metric": metric,
+            "best": best,
+            "kept": curve[kept] if kept is not None and kept < len(curve) else None,
+            "curve": curve,
+        }
     return result
 
 
@@ -104,6 +121,7 @@ def main() -> None:
     parser.add_argument("corpus")
     parser.add_argument("--runs", default="output/results")
     parser.add_argument("--output")
+    parser.add_argument("--item-counts", help="copy the runs' item_counts.json here")
     arguments = parser.parse_args()
     root = Path(arguments.runs) / arguments.corpus
     summary = {
@@ -126,6 +144,13 @@ def main() -> None:
                 f"{best['updates'] or '-':>8} {best['task_updates'] or '-':>9} "
                 f"{result['wall_seconds'] or '-':>7}"
             )
+    if arguments.item_counts:
+        counts_directory = Path(arguments.item_counts)
+        counts_directory.mkdir(parents=True, exist_ok=True)
+        for run in summary["runs"]:
+            counts = root / run / "item_counts.json"
+            if counts.exists():
+                shutil.copyfile(counts, counts_directory / f"{run}.json")
     output = Path(arguments.output or f"docs/results/{arguments.corpus}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(summary, indent=1) + "\n")

@@ -15,6 +15,8 @@
 #             emd_relation_transformer_tuned,
 #             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
 #             full_pos (full_conll_coref with a part-of-speech level at the bottom),
+#             full_annealed, full_floor, full_temperature (full_conll_coref with annealed task
+#             sampling, a floor of 10 % on every task's share of the updates, temperature 2),
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
 #             relation_weighted (relation_mhs, positive cells weighted 30 times),
@@ -34,7 +36,12 @@
 # PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
 # LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
 # EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
-# with TAG (a suffix of the run names, so that such variants are kept apart).
+# with TAG (a suffix of the run names, so that such variants are kept apart),
+# SEED (AllenNLP's random, numpy and torch seeds and HMTL's task scheduler's; the run is then
+# named <run>[_TAG]_seed<SEED>; unset: the configs' own seeds and the plain name).
+# After each HMTL run, `allennlp hmtl-item-counts` writes the per-sentence and per-document counts
+# of its kept checkpoint on the dev data to OUT/<corpus>/<run>/item_counts.json, for the paired
+# significance tests of scripts/results/seeds_table.py.
 # The coreference baseline's field adapter is benchmarks/allennlp_models_adapters.py, imported as a
 # top-level module (an installed package already takes the name `benchmarks`).
 # Each run writes OUT/<corpus>/<run>/ (metrics_epoch_*.json, metrics.json, model.tar.gz) and
@@ -78,8 +85,9 @@ baseline_budget="\"data_loader.batches_per_epoch\": ${STEPS:-null}"
 common="\"trainer.num_epochs\": $EPOCHS, \"trainer.cuda_device\": $CUDA_DEVICE"
 [ -n "${PATIENCE:-}" ] && common="$common, \"trainer.patience\": $PATIENCE"
 [ -n "${LR_PATIENCE:-}" ] && common="$common, \"trainer.learning_rate_scheduler.patience\": $LR_PATIENCE"
-# The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it.
-mhs="\"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
+# The paper's relation head, as `relation_head: 'multi_head_selection'` in a setup file makes it
+# (its reader makes the dense adjacency target it trains on).
+mhs="\"dataset_reader.readers.relation.relation_adjacency\": true, \"model.levels.relation.head.type\": \"multi_head_selection\", \"model.levels.relation.head.loss_reduction\": \"mean\", \"model.levels.relation.loss_weight\": 100"
 task_counts="\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}]"
 
 baseline_counts() { echo "\"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\", \"task\": \"$1\"}]"; }
@@ -101,6 +109,9 @@ for run in "${runs[@]}"; do
     emd_relation_characters|emd_relation_glove) config=training_config/emd_relation.jsonnet ;;
     full_conll_coref) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     full_pos) config=training_config/hmtl_full_pos.jsonnet ;;
+    full_annealed) config=training_config/hmtl_full_conll_coref_annealed.jsonnet ;;
+    full_floor) config=training_config/hmtl_full_conll_coref_floor.jsonnet ;;
+    full_temperature) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
     emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
@@ -111,10 +122,16 @@ for run in "${runs[@]}"; do
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
   case $run in
-    # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
-    # are not used here.
+    # Annealed sampling reaches its lowest exponent at the last epoch of this run's budget.
+    full_annealed)
+      overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.anneal_epochs\": $EPOCHS}" ;;
+    # The temperature of training_config/hmtl_full_temperature.jsonnet, on the full_conll_coref setup.
+    full_temperature)
+      overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.sampling\": \"temperature\", \"data_loader.scheduler.temperature\": 2.0}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
+    # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
+    # are not used here.
     full|full_*|ner|emd|relation|coref|coref_conll|emd_relation|emd_relation_*)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
@@ -128,6 +145,15 @@ for run in "${runs[@]}"; do
   esac
   [ -n "${EXTRA:-}" ] && overrides="${overrides%\}}, $EXTRA}"
   name=$run${TAG:+_$TAG}
+  hmtl=true
+  case $run in crf_*|coref_baseline*) hmtl=false ;; esac
+  if [ -n "${SEED:-}" ]; then
+    seeds="\"random_seed\": $SEED, \"numpy_seed\": $SEED, \"pytorch_seed\": $SEED"
+    # The baselines have no task scheduler.
+    $hmtl && seeds="$seeds, \"data_loader.scheduler.seed\": $SEED"
+    overrides="${overrides%\}}, $seeds}"
+    name=${name}_seed$SEED
+  fi
   if [ -n "$setup_choice" ]; then
     # The setup file with the run's choice, kept beside the run's output.
     echo "(import '$PWD/$config') + { $setup_choice }" > "$OUT/$corpus/$name.jsonnet"
@@ -140,4 +166,15 @@ for run in "${runs[@]}"; do
     -o "$overrides" > "$OUT/$corpus/$name.log" 2>&1
   echo "$(( $(date +%s) - start ))" > "$OUT/$corpus/$name/wall_seconds"
   echo "$(date -u +%FT%TZ) $corpus/$name: done in $(cat "$OUT/$corpus/$name/wall_seconds") s"
+  if $hmtl; then
+    # A failure here leaves the run as it is (the counts can be written again from its archive),
+    # so the runs after it go on.
+    if .venv/bin/allennlp hmtl-item-counts "$OUT/$corpus/$name/model.tar.gz" \
+        --cuda-device "$CUDA_DEVICE" --output-file "$OUT/$corpus/$name/item_counts.json" \
+        >> "$OUT/$corpus/$name.log" 2>&1; then
+      echo "$(date -u +%FT%TZ) $corpus/$name: item counts in $OUT/$corpus/$name/item_counts.json"
+    else
+      echo "$(date -u +%FT%TZ) $corpus/$name: item counts failed (see $OUT/$corpus/$name.log)" >&2
+    fi
+  fi
 done

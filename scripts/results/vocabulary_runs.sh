@@ -30,12 +30,6 @@ case $variant in
   frozen_projection) EXTRA="$glove.trainable\": false, $glove.projection_dim\": 50" ;;
   *) echo "unknown variant $variant" >&2; exit 2 ;;
 esac
-TAG=vocab_$variant
-if [ -n "${SEED:-}" ]; then
-  EXTRA="$EXTRA, \"random_seed\": $SEED, \"numpy_seed\": $SEED, \"pytorch_seed\": $SEED"
-  # The baselines have no task scheduler.
-  case " $* " in *" crf_"*) ;; *) EXTRA="$EXTRA, \"data_loader.scheduler.seed\": $SEED" ;; esac
-  TAG=${TAG}_seed$SEED
-fi
-export EXTRA TAG
+# One seed per call: converge.sh sets the seeds and names the run.
+export EXTRA TAG=vocab_$variant SEEDS=${SEED:-default}
 exec scripts/results/converge.sh conll04 "$@"

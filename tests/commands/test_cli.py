@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors import HmtlPredictor, read_json_lines
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def test_predict_with_batches(archive_path, repository_root, tmp_path):
 
     outputs = [json.loads(line) for line in output_file.read_text(encoding="utf-8").splitlines()]
     predictor = HmtlPredictor.from_path(archive_path)
-    expected = [predictor.predict_json(predictor.load_line(line)) for line in lines]
+    expected = [predictor.predict_json(line) for line in read_json_lines(lines)]
     assert len(outputs) == len(lines)
     for output, one_by_one in zip(outputs, expected):
         for relation in output.get("relations", []) + one_by_one.get("relations", []):
@@ -131,3 +131,22 @@ def test_evaluate_and_coref_export_agree(archive_path, repository_root, tmp_path
             assert from_files == pytest.approx(metrics[f"coref_{name}_{measure}"], abs=1e-9)
     assert scores["files"]["avg_f1"] == pytest.approx(metrics["coref_avg_f1"], abs=1e-9)
     assert f"CoNLL F1 {'':8} {'':10} {100 * metrics['coref_avg_f1']:8.2f}" in printed
+
+
+def test_a_command_prints_no_nltk_download_errors(archive_path, repository_root, tmp_path):
+    # Every `allennlp` command imports all of allennlp-models, whose NarrativeQA tools try to
+    # download nltk data when they miss it (README, "Output of other packages").
+    input_file = tmp_path / "input.jsonl"
+    input_file.write_text(json.dumps({"text": "Marie Curie was born in Warsaw."}) + "\n")
+    completed = subprocess.run(
+        [ALLENNLP, "predict", str(archive_path), str(input_file), "--include-package",
+         "hmtl_allennlp", "--output-file", str(tmp_path / "output.jsonl"), "--silent"],
+        cwd=repository_root,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    printed = completed.stdout + completed.stderr
+    assert "[nltk_data]" not in printed
+    assert json.loads((tmp_path / "output.jsonl").read_text())["sentences"]

@@ -43,7 +43,7 @@ def test_serves_on_this_machine_only_by_default(archive_path, repository_root):
         url = line.split(" on ")[1].split()[0]
         with urllib.request.urlopen(url + "health", timeout=60) as response:
             health = json.loads(response.read())
-        assert health["tasks"] == ["ner", "emd", "coref", "relation"]
+        assert [level["name"] for level in health["levels"]] == ["ner", "emd", "coref", "relation"]
         assert health["archive"] == "model.tar.gz"
         # --request-timeout: a half-sent request's connection is closed.
         address = url.split("//")[1].rstrip("/").split(":")

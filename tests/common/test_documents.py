@@ -39,12 +39,12 @@ def test_restricted_clusters_keep_only_links_inside_and_whole_singletons():
 
 
 def test_instance_metadata_of_a_sentence_and_of_a_segment():
-    sentence = DOCUMENT.instance_metadata(2, 3, sentence_level=True)
+    sentence = DOCUMENT.sentence_metadata(2)
     assert sentence["sentence_index"] == 2 and sentence["token_offset"] == 7
     assert sentence["tokens"] == ["Bob", "stayed", "in", "Paris", "."]
     assert sentence["gold_relations"] == DOCUMENT.relations[2]
     assert to_instance(sentence["gold_mentions"], sentence) == [(0, 0, "PER"), (3, 3, "LOC")]
-    segment = DOCUMENT.instance_metadata(0, 2, sentence_level=False)
+    segment = DOCUMENT.segment_metadata(0, 2)
     assert segment["sentence_index"] is None and segment["sentence_lengths"] == [4, 3]
     assert segment["gold_clusters"] == [[Span(0, 0), Span(4, 4)]]
     assert len(segment["gold_mentions"]) == 3 and segment["gold_relations"] == []

@@ -7,6 +7,7 @@ from allennlp.data.data_loaders.multitask_scheduler import MultiTaskScheduler
 from scipy.stats import chisquare
 
 from hmtl_allennlp.data_loaders import HmtlSamplingScheduler
+from hmtl_allennlp.data_loaders.hmtl_sampling_scheduler import with_floor
 
 # Instances per task; with the batch sizes below: N = ner 50, emd 20, relation 5, coref 25.
 COUNTS = {"ner": 1600, "emd": 640, "relation": 20, "coref": 25}
@@ -139,6 +140,11 @@ def test_batch_instances_needs_the_dataset_counts():
         ({"sampling": "sequential", "steps_per_epoch": 3}, "takes no steps_per_epoch"),
         ({"batch_size": {"ner": 0}}, "at least 1"),
         ({"seed": -1}, "seed must not be negative"),
+        ({"sampling": "annealed"}, "needs `anneal_epochs`"),
+        ({"sampling": "annealed", "anneal_epochs": 1}, "at least 2"),
+        ({"anneal_epochs": 10}, "only used by sampling"),
+        ({"min_probability": 1.5}, "between 0 and 1"),
+        ({"sampling": "sequential", "min_probability": 0.1}, "takes no min_probability"),
     ],
 )
 def test_bad_parameters(kwargs, message):
@@ -153,3 +159,98 @@ def test_check_tasks_names_bad_batch_size_keys():
     with pytest.raises(ConfigurationError, match="no batch size for coref"):
         scheduler(batch_size={"ner": 32}).check_tasks(["ner", "coref"], ["ner", "coref"])
     scheduler(batch_size=8).check_tasks(["ner", "coref"], ["ner", "coref"])
+
+
+def test_annealed_exponent_falls_from_one_to_a_fifth():
+    # Stickland and Murray (2019): alpha = 1 - 0.8 (e - 1) / (E - 1), e = 1 .. E; the loader
+    # counts epochs from 0.
+    sampler = scheduler(sampling="annealed", anneal_epochs=5)
+    assert [sampler.annealing_exponent(epoch) for epoch in range(7)] == pytest.approx(
+        [1.0, 0.8, 0.6, 0.4, 0.2, 0.2, 0.2]
+    )
+
+
+def test_annealed_probabilities_by_hand():
+    sampler = scheduler(sampling="annealed", anneal_epochs=3, batch_size=1)
+    counts = {"large": 81, "small": 1}
+    # Epoch 1: proportional, 81 : 1.
+    assert sampler.task_probabilities(counts, 0) == pytest.approx(
+        {"large": 81 / 82, "small": 1 / 82}
+    )
+    # Epoch 2: alpha 0.6, 81 ** 0.6 = 3 ** 2.4.
+    large = 3**2.4
+    assert sampler.task_probabilities(counts, 1) == pytest.approx(
+        {"large": large / (large + 1), "small": 1 / (large + 1)}
+    )
+    # Epoch 3 and after: alpha 0.2, 81 ** 0.2 = 3 ** 0.8.
+    large = 3**0.8
+    for epoch in (2, 9):
+        assert sampler.task_probabilities(counts, epoch) == pytest.approx(
+            {"large": large / (large + 1), "small": 1 / (large + 1)}
+        )
+
+
+def test_annealed_draws_follow_each_epoch_probabilities():
+    sampler = scheduler(sampling="annealed", anneal_epochs=4, steps_per_epoch=STEPS)
+    for epoch in (0, 3):
+        expected = sampler.task_probabilities(COUNTS, epoch)
+        assert p_value(sampler.task_sequence(COUNTS, epoch), expected) > 1e-3
+    # The last epoch's shares are far from the first's.
+    first = sampler.task_probabilities(COUNTS, 0)
+    assert p_value(sampler.task_sequence(COUNTS, 3), first) < 1e-12
+
+
+def test_floor_by_hand():
+    # Proportional: ner 0.5, emd 0.2, relation 0.05, coref 0.25. A floor of 0.1 raises relation
+    # to 0.1; the others share 0.9 as 50 : 20 : 25.
+    sampler = scheduler(min_probability=0.1)
+    assert sampler.task_probabilities(COUNTS) == pytest.approx(
+        {"ner": 0.9 * 50 / 95, "emd": 0.9 * 20 / 95, "relation": 0.1, "coref": 0.9 * 25 / 95}
+    )
+    # A floor of 0.2: relation is raised first, which takes emd (0.8 * 20 / 95 = 0.168) under
+    # it too; ner and coref share 0.6 as 50 : 25.
+    floored = scheduler(min_probability=0.2).task_probabilities(COUNTS)
+    assert floored == pytest.approx({"ner": 0.4, "emd": 0.2, "relation": 0.2, "coref": 0.2})
+    # At 1 / (number of tasks) every task gets the floor: uniform.
+    assert with_floor({"a": 0.9, "b": 0.1}, 0.5) == pytest.approx({"a": 0.5, "b": 0.5})
+    # A floor already met changes nothing.
+    assert with_floor({"a": 0.6, "b": 0.4}, 0.3) == pytest.approx({"a": 0.6, "b": 0.4})
+    with pytest.raises(ConfigurationError, match="cannot hold for 4 tasks"):
+        scheduler(min_probability=0.3).task_probabilities(COUNTS)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"sampling": "temperature", "temperature": 2.0},
+        {"sampling": "annealed", "anneal_epochs": 3},
+    ],
+)
+def test_floor_holds_for_every_scheme_and_epoch(kwargs):
+    sampler = scheduler(min_probability=0.15, steps_per_epoch=STEPS, **kwargs)
+    for epoch in range(4):
+        probabilities = sampler.task_probabilities(COUNTS, epoch)
+        assert sum(probabilities.values()) == pytest.approx(1.0)
+        assert min(probabilities.values()) >= 0.15 - 1e-12
+        sequence = sampler.task_sequence(COUNTS, epoch)
+        # The smallest task's share of an epoch's updates is about its floor, not its 5 %.
+        share = Counter(sequence)["relation"] / len(sequence)
+        assert share == pytest.approx(probabilities["relation"], abs=0.01)
+        assert p_value(sequence, probabilities) > 1e-3
+
+
+def test_remedies_from_params_through_the_loader_copy():
+    built = MultiTaskScheduler.from_params(
+        Params(
+            {
+                "type": "hmtl_sampling",
+                "batch_size": BATCH_SIZE,
+                "sampling": "annealed",
+                "anneal_epochs": 8,
+                "min_probability": 0.05,
+            }
+        )
+    )
+    assert isinstance(built, HmtlSamplingScheduler)
+    assert (built.anneal_epochs, built.min_probability) == (8, 0.05)

@@ -8,6 +8,7 @@ from allennlp.common.util import ensure_list
 from allennlp.data import Batch, Vocabulary
 from allennlp.data.dataset_readers import MultiTaskDatasetReader
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
+from allennlp.common.checks import ConfigurationError
 from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenCharactersIndexer
 
 from hmtl_allennlp.common.documents import Mention, Relation, to_instance
@@ -63,7 +64,7 @@ def test_emd_logs_how_many_mentions_the_tags_cannot_represent(data_dir, caplog):
 
 def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_dir):
     path = data_dir / "redocred_sample.jsonl"
-    instances = ensure_list(Ace05Reader(task="relation").read(path))
+    instances = ensure_list(Ace05Reader(task="relation", relation_adjacency=True).read(path))
     documents = _documents(path)
     assert len(instances) == sum(len(document["sentences"]) for document in documents)
     assert any(not i["metadata"]["gold_relations"] for i in instances)
@@ -76,6 +77,7 @@ def test_relation_instances_for_every_sentence_with_targets_at_last_tokens(data_
             assert metadata["gold_relations"] == dygie_relations(relations, document["ner"][index])
             assert metadata["gold_mentions"] == [tuple(m) for m in document["ner"][index]]
             instance.index_fields(vocab)
+            assert sorted(instance["relation_labels"].labels) == sorted(r[4] for r in relations)
             target = instance["relations"].as_tensor(instance["relations"].get_padding_lengths())
             offset = metadata["token_offset"]
             expected = torch.zeros_like(target)
@@ -165,7 +167,7 @@ def test_text_to_instance_and_missing_layers():
     emd = Ace05Reader(task="emd").text_to_instance(document, sentence_index=0)
     assert emd["tags"].labels == ["U-PER", "O", "O"]
     relation = Ace05Reader(task="relation").text_to_instance(document, sentence_index=1)
-    assert "relations" not in relation.fields
+    assert "relations" not in relation.fields and "relation_labels" not in relation.fields
     assert relation["metadata"]["token_offset"] == 3
     coref = Ace05Reader(task="coref").text_to_instance(document)
     assert "span_labels" not in coref.fields and coref["metadata"]["gold_clusters"] == []
@@ -307,3 +309,23 @@ def test_invalid_relations_fail_or_skip_the_relation_instances(relations, tmp_pa
         )
     assert {i["metadata"]["doc_key"] for i in instances} == {"good_doc"}
     assert "1 invalid documents skipped" in caplog.text
+
+
+def test_the_dense_relation_target_is_made_only_on_request(data_dir):
+    path = data_dir / "redocred_sample.jsonl"
+    default = ensure_list(Ace05Reader(task="relation").read(path))
+    dense = ensure_list(Ace05Reader(task="relation", relation_adjacency=True).read(path))
+    assert not any("relations" in instance for instance in default)
+    assert all("relations" in instance for instance in dense)
+    # The relation labels, and so the vocabulary's label order, do not depend on it.
+    for without, with_target in zip(default, dense):
+        assert without["relation_labels"].labels == with_target["relation_labels"].labels
+    labels = Vocabulary.from_instances(default).get_index_to_token_vocabulary("relation_labels")
+    assert labels and labels == Vocabulary.from_instances(dense).get_index_to_token_vocabulary(
+        "relation_labels"
+    )
+
+
+def test_the_dense_relation_target_is_an_option_of_relation_instances_only():
+    with pytest.raises(ConfigurationError, match="relation_adjacency is an option of relation"):
+        Ace05Reader(task="emd", relation_adjacency=True)

@@ -105,7 +105,9 @@ def test_dygie_mentions_and_relations(shared_data_dir, file_name):
         assert relation_metadata["gold_relations"] == dygie_relations(
             document["relations"][index], document["ner"][index]
         )
-        assert len(relation_instance["relations"].edges) == len(document["relations"][index])
+        labels = [relation[4] for relation in document["relations"][index]]
+        assert relation_instance["relation_labels"].labels == labels
+        assert "relations" not in relation_instance
 
 
 @pytest.mark.parametrize("file_name", DYGIE_FILES)

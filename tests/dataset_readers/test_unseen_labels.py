@@ -1,9 +1,15 @@
 """Evaluation data may hold labels that training never saw: they count as missed, never crash."""
 
+from collections import Counter
+
 from allennlp.data import Token, Vocabulary
 from allennlp.data.fields import TextField
 
-from hmtl_allennlp.dataset_readers.fields import BioulTagsField, MultiLabelAdjacencyField
+from hmtl_allennlp.dataset_readers.fields import (
+    BioulTagsField,
+    MultiLabelAdjacencyField,
+    RelationLabelsField,
+)
 
 
 def sentence(words):
@@ -39,3 +45,16 @@ def test_relations_of_an_unseen_label_get_no_target_cell():
     tensor = field.as_tensor(field.get_padding_lengths())
     assert tensor.shape == (3, 3, 1)
     assert tensor.sum().item() == 1.0 and tensor[0, 2, 0].item() == 1.0
+
+
+def test_relation_labels_leave_an_unseen_label_out():
+    vocab = Vocabulary()
+    vocab.add_token_to_namespace("P17", "relation_labels")
+    vocab.add_token_to_namespace("P131", "relation_labels")
+    field = RelationLabelsField(["P17", "P403", "P17"])
+    # The vocabulary counts each relation's label, as the adjacency field does.
+    counts = {"relation_labels": Counter()}
+    field.count_vocab_items(counts)
+    assert counts["relation_labels"] == {"P17": 2, "P403": 1}
+    field.index(vocab)
+    assert field.as_tensor(field.get_padding_lengths()).tolist() == [1, 0]

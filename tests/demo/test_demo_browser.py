@@ -91,6 +91,11 @@ def demo_url(browser, archive_path, driver):
     process.wait(timeout=60)
 
 
+def health(url):
+    with urllib.request.urlopen(url + "health", timeout=60) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
 def predict(url, document):
     request = urllib.request.Request(
         url + "predict",
@@ -115,33 +120,40 @@ def labels(driver, selector):
 def test_the_page_draws_every_prediction(browser, driver, demo_url, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
 
+    # The page knows the levels from /health: {name: output key} of each kind.
+    keys = {}
+    for level in health(demo_url)["levels"]:
+        keys.setdefault(level["kind"], {})[level["name"]] = level["key"]
+    assert list(keys["tagging"]) == ["ner", "emd"]
+    (coreference_key,) = keys["coreference"].values()
+    (relation_key,) = keys["relations"].values()
     expected = predict(demo_url, {"text": TEXT})
-    assert expected["ner"] and expected["mentions"] and expected["relations"]
-    assert len(expected["clusters"]) >= 2
+    assert all(expected[key] for key in keys["tagging"].values()) and expected[relation_key]
+    assert len(expected[coreference_key]) >= 2
 
     browser.analyse(driver, demo_url, TEXT)
     assert not css(driver, "#error")[0].is_displayed()
-    for layer in ("ner", "mentions", "coref", "none"):
+    for layer in ("ner", "emd", "coref", "none"):
         assert css(driver, f"#layer-{layer}")[0].is_displayed()
 
-    # Named entities (the first layer), then mentions: labelled, coloured spans.
-    for layer in ("ner", "mentions"):
+    # Each tagging level (the first one selected first): labelled, coloured spans.
+    for layer, key in keys["tagging"].items():
         css(driver, f'input[name="spans"][value="{layer}"]')[0].click()
         spans = driver.execute_script(SPAN_TEXTS, ".entity", "span")
         assert spans == {
-            f"{layer}-{index}": mention["text"] for index, mention in enumerate(expected[layer])
+            f"{layer}-{index}": mention["text"] for index, mention in enumerate(expected[key])
         }
-        assert labels(driver, ".entity .tag") == [mention["label"] for mention in expected[layer]]
+        assert labels(driver, ".entity .tag") == [mention["label"] for mention in expected[key]]
         for element in css(driver, ".entity"):
             assert element.value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
     css(driver, 'input[name="spans"][value="none"]')[0].click()
     assert not css(driver, ".entity")
 
     # Coreference: every mention underlined in its cluster's colour, with the cluster's index.
-    clusters = expected["clusters"]
+    clusters = expected[coreference_key]
     mentions = driver.execute_script(SPAN_TEXTS, ".coref", "span")
     assert mentions == {
-        f"cluster-{number}-{index}": mention["text"]
+        f"coref-{number}-{index}": mention["text"]
         for number, cluster in enumerate(clusters, 1)
         for index, mention in enumerate(cluster)
     }
@@ -155,7 +167,7 @@ def test_the_page_draws_every_prediction(browser, driver, demo_url, tmp_path):
     assert sorted(labels(driver, ".coref .cluster-index"), key=int) == sorted(
         str(number) for number, cluster in enumerate(clusters, 1) for _ in cluster
     )
-    legend = css(driver, "#clusters li")
+    legend = css(driver, "#panel-coref li")
     assert len(legend) == len(clusters)
     for number, item in enumerate(legend, 1):
         swatch = item.find_element("css selector", ".swatch")
@@ -164,14 +176,14 @@ def test_the_page_draws_every_prediction(browser, driver, demo_url, tmp_path):
     assert (tmp_path / "demo.png").stat().st_size > 10_000
 
     # Relations: head -> tail with the label; pointing at one outlines both arguments.
-    relations = css(driver, "#relations li")
-    assert len(relations) == len(expected["relations"])
-    for item, relation in zip(relations, expected["relations"]):
+    relations = css(driver, "#panel-relation li")
+    assert len(relations) == len(expected[relation_key])
+    for item, relation in zip(relations, expected[relation_key]):
         assert [
             part.get_attribute("textContent")
             for part in item.find_elements("css selector", ".head, .relation-label, .tail")
         ] == [relation["head"]["text"], relation["label"], relation["tail"]["text"]]
-    for item, relation in list(zip(relations, expected["relations"]))[:3]:
+    for item, relation in list(zip(relations, expected[relation_key]))[:3]:
         ActionChains(driver).move_to_element(item).perform()
         for role in ("head", "tail"):
             mention = relation[role]
@@ -182,8 +194,8 @@ def test_the_page_draws_every_prediction(browser, driver, demo_url, tmp_path):
     assert not css(driver, ".highlight-head, .highlight-tail")
 
     # Without the coreference layer, no cluster is drawn (the legend stays).
-    css(driver, 'input[name="coref"]')[0].click()
-    assert not css(driver, ".coref") and len(css(driver, "#clusters li")) == len(clusters)
+    css(driver, 'input[name="clusters"][value="coref"]')[0].click()
+    assert not css(driver, ".coref") and len(css(driver, "#panel-coref li")) == len(clusters)
 
 
 def test_an_empty_text_shows_the_error(browser, driver, demo_url):
@@ -195,7 +207,7 @@ def test_an_empty_text_shows_the_error(browser, driver, demo_url):
     assert not css(driver, "#results")[0].is_displayed()
 
 
-def test_only_the_layers_of_the_models_tasks_appear(
+def test_only_the_layers_of_the_models_levels_appear(
     browser, driver, start_demo_server, archive_path, repository_root
 ):
     # An untrained NER -> EMD model (no relation or coreference level), with the vocabulary of
@@ -210,10 +222,10 @@ def test_only_the_layers_of_the_models_tasks_appear(
     assert "relations" not in expected and "clusters" not in expected
 
     browser.analyse(driver, url, TEXT)
-    assert css(driver, "#model")[0].text.startswith("Model ner_emd (tasks: ner, emd;")
-    for shown in ("#layer-ner", "#layer-mentions", "#layer-none"):
+    assert css(driver, "#model")[0].text.startswith("Model ner_emd (levels: ner, emd;")
+    for shown in ("#layer-ner", "#layer-emd", "#layer-none"):
         assert css(driver, shown)[0].is_displayed()
-    for hidden in ("#layer-coref", "#relations-panel", "#clusters-panel"):
-        assert not css(driver, hidden)[0].is_displayed()
+    # No switch or panel for a level the model lacks.
+    assert not css(driver, "#layer-coref, .panel")
     assert not css(driver, ".coref, .arg")
     assert len(css(driver, ".entity .tag")) == len(expected["ner"])

@@ -60,18 +60,22 @@ def predictor(archive_path):
 
 def expected_output(predictor, document):
     """What `allennlp predict` writes for `document` as one input line, less the line number."""
-    output = predictor.predict_json(predictor.load_line(json.dumps(document)))
-    del output["line"]
-    return output
+    return predictor.predict_json(predictor.load_line(json.dumps(document)))
 
 
-def test_health_names_archive_tasks_and_version(demo_server, archive_path):
+def test_health_names_archive_levels_and_version(demo_server, archive_path):
     status, response, health = request(demo_server, "GET", "/health")
     assert status == 200
     # The file name only: clients are not told the server's directories.
     assert health == {
         "archive": "model.tar.gz",
-        "tasks": ["ner", "emd", "coref", "relation"],
+        # Each level by its name in the config, the kind of its head and its output key.
+        "levels": [
+            {"name": "ner", "kind": "tagging", "key": "ner"},
+            {"name": "emd", "kind": "tagging", "key": "mentions"},
+            {"name": "coref", "kind": "coreference", "key": "clusters"},
+            {"name": "relation", "kind": "relations", "key": "relations"},
+        ],
         "version": metadata.version("hmtl-allennlp"),
         "max_characters": MAX_CHARACTERS,
     }

@@ -34,7 +34,9 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
     def prediction_batch(self):
         """The relation batch (sentences) as the predictor's: task "sentence_levels", no gold."""
         batch = {
-            key: value for key, value in self.batches["relation"].items() if key != "relations"
+            key: value
+            for key, value in self.batches["relation"].items()
+            if key not in ("relations", "relation_labels")
         }
         batch["task"] = ["sentence_levels"] * len(batch["task"])
         return batch
@@ -238,7 +240,7 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         batch = Batch(sentence)
         batch.index_instances(self.vocab)
         tensors = batch.as_tensor_dict()
-        tensors.pop("relations")
+        tensors.pop("relation_labels")
         tensors["task"] = ["sentence_levels"]
         self.model.eval()
         output = self.model(**tensors)

@@ -51,7 +51,7 @@ class TestTwoLevelsOfOneKind(HmtlModelTestCase):
         assert "relation_strict_f1" not in metrics  # no batch of "relation" since the reset
 
         prediction = dict(batches["relation2"])
-        prediction.pop("relations")
+        prediction.pop("relation_labels")
         prediction["task"] = ["sentence_levels"] * len(prediction["task"])
         self.model.eval()
         output = self.model(**prediction)

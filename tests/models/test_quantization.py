@@ -20,6 +20,7 @@ from torch.ao.nn.quantized import dynamic
 from hmtl_allennlp.demo import DemoServer
 from hmtl_allennlp.models.quantization import quantize_model, quantized_module_names
 from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors.json_lines import read_json_lines
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,7 @@ def int8_predictor(archive_path):
 
 def predict_all(predictor):
     with open(DOCUMENTS, "rb") as lines:
-        return [predictor.predict_json(document) for document in predictor.load_raw_lines(lines)]
+        return [predictor.predict_json(document) for document in read_json_lines(lines)]
 
 
 def rounded(outputs):

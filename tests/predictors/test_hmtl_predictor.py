@@ -9,12 +9,13 @@ from allennlp.models import Model
 
 from hmtl_allennlp.models import ArchiveLoadError
 from hmtl_allennlp.common.errors import DataFormatError
-from hmtl_allennlp.predictors import HmtlPredictor
+from hmtl_allennlp.predictors import HmtlPredictor, read_json_lines
 
 pytestmark = pytest.mark.slow
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPOSITORY_ROOT / "fixtures" / "data" / "redocred_sample.jsonl"
+PREDICTOR_CONFIG = REPOSITORY_ROOT / "fixtures" / "configs" / "predictor" / "hmtl_predictor.jsonnet"
 
 
 def raw_text(document):
@@ -34,7 +35,7 @@ def predictor(archive_path):
 
 
 def with_settings(predictor, **settings):
-    """A new predictor of the same model and reader (so: reading from line 1 again)."""
+    """A new predictor of the same model and reader."""
     return HmtlPredictor(predictor._model, predictor._dataset_reader, **settings)
 
 
@@ -109,11 +110,13 @@ def test_batch_gives_the_one_by_one_outputs(predictor, documents):
     lines = [json.dumps(document) for document in documents]
     lines += [json.dumps({"text": raw_text(documents[0])}), "not json"]
     lines.append(json.dumps({"sentences": [["A", "b"]]}))
-    inputs = [predictor.load_line(line) for line in lines]
+    inputs = list(read_json_lines(lines))
     one_by_one = [predictor.predict_json(json_input) for json_input in inputs]
     assert [output.get("line") for output in one_by_one] == list(range(1, len(lines) + 1))
     assert predictor.predict_batch_json(inputs) == one_by_one
     assert predictor.predict_batch_json(inputs[:3]) == one_by_one[:3]
+    # A predictor serves any number of inputs: the lines read again give the same outputs.
+    assert predictor.predict_batch_json(list(read_json_lines(lines))) == one_by_one
     split = [output for output in one_by_one if "segments" in output]
     assert split and len(split) < len(documents)
 
@@ -157,9 +160,8 @@ def test_long_documents_are_predicted_in_parts(predictor, documents):
     ],
 )
 def test_bad_lines(predictor, line, problem):
-    predictor = with_settings(predictor)
     good = json.dumps({"sentences": [["Schneider", "won", "."]]})
-    inputs = [predictor.load_line(good), predictor.load_line(line), predictor.load_line(good)]
+    inputs = list(read_json_lines([good, line, good]))
     outputs = predictor.predict_batch_json(inputs)
     assert outputs[1]["line"] == 2
     assert problem in outputs[1]["error"] and "input line 2" in outputs[1]["error"]
@@ -168,20 +170,18 @@ def test_bad_lines(predictor, line, problem):
     assert outputs[2]["line"] == 3 and outputs[2]["mentions"] == outputs[0]["mentions"]
 
     strict = with_settings(predictor, strict=True)
-    strict.load_line(good)
     with pytest.raises(DataFormatError, match="input line 2") as error:
-        strict.predict_batch_json([strict.load_line(line)])
+        strict.predict_batch_json(inputs)
     assert problem in str(error.value)
 
 
 def test_an_integer_doc_key_is_repeated_as_a_string(predictor):
     # DyGIE++'s own data numbers some documents.
-    predictor = with_settings(predictor)
-    inputs = [
-        predictor.load_line(json.dumps({"doc_key": 58, "sentences": sentences}))
+    inputs = read_json_lines(
+        json.dumps({"doc_key": 58, "sentences": sentences})
         for sentences in ([["Schneider", "won", "."]], [])
-    ]
-    read, unreadable = predictor.predict_batch_json(inputs)
+    )
+    read, unreadable = predictor.predict_batch_json(list(inputs))
     assert read["doc_key"] == "58" and read["sentences"] == [["Schneider", "won", "."]]
     assert unreadable["doc_key"] == "58"
     assert unreadable["error"].startswith("input line 2, doc_key '58': ")
@@ -300,40 +300,47 @@ def test_long_sentences_are_predicted_in_pieces(predictor, documents):
 
 
 def _fields(instance):
-    """What an instance holds, comparable across instances (token texts, metadata, spans)."""
+    """What an instance holds but its task, comparable across instances."""
     return (
         [token.text for token in instance["tokens"].tokens],
-        instance["task"].metadata,
         instance["metadata"].metadata,
         (
             [(span.span_start, span.span_end) for span in instance["spans"]]
             if "spans" in instance.fields
             else None
         ),
+        sorted(name for name in instance.fields if name != "task"),
     )
 
 
-def test_predictor_instances_are_those_of_the_readers(predictor, documents):
-    from hmtl_allennlp.common.documents import GoldDocument
-    from hmtl_allennlp.dataset_readers.document_reader import task_readers
-
+def test_predictor_instances_are_those_of_the_readers(predictor, documents, tmp_path):
     # A document longer than the segment limit, with a sentence of one token.
     sentences = documents[0]["sentences"] + [["Yes"]] + documents[1]["sentences"]
+    document = {"doc_key": "long", "sentences": sentences}
     limit = sum(map(len, documents[0]["sentences"])) + 1
+    data = tmp_path / "long.jsonl"
+    data.write_text(json.dumps(document) + "\n", encoding="utf-8")
+    # The archive's relation and coreference readers, as configured, the latter cutting
+    # documents at the predictor's limit.
+    readers = Params.from_file(str(PREDICTOR_CONFIG))["dataset_reader"]["readers"]
+    coref_params = readers.pop("coref")
+    coref_params["max_document_tokens"] = limit
+    read = list(DatasetReader.from_params(readers.pop("relation")).read(data))
+    read += list(DatasetReader.from_params(coref_params).read(data))
+
     short_segments = with_settings(predictor, max_document_tokens=limit)
-    instances = short_segments.json_to_instances({"doc_key": "long", "sentences": sentences})
-    readers = task_readers(predictor._dataset_reader)
-    document = GoldDocument("long", sentences)
-    expected = readers["emd"].prediction_instances(document, "sentence_levels") + readers[
-        "coref"
-    ].prediction_instances(document, "coref", limit)
-    assert [_fields(instance) for instance in instances] == [_fields(i) for i in expected]
-    segments = document.segments(limit)
-    assert sum(instance["task"].metadata == "coref" for instance in instances) == len(segments)
-    assert len(segments) > 1 and segments[0] == (0, len(documents[0]["sentences"]) + 1)
-    offsets = document.sentence_offsets()
-    output = short_segments.predict_json({"sentences": sentences})
-    assert output["segments"] == [[offsets[first], offsets[stop] - 1] for first, stop in segments]
+    instances = short_segments.json_to_instances(document)
+    assert [_fields(instance) for instance in instances] == [_fields(i) for i in read]
+    tasks = [instance["task"].metadata for instance in instances]
+    assert tasks == ["sentence_levels"] * (len(sentences)) + ["coref"] * (
+        len(read) - len(sentences)
+    )
+    assert len(read) - len(sentences) > 1 and "spans" in instances[-1]
+    output = short_segments.predict_json(document)
+    assert output["segments"] == [
+        [i["metadata"]["token_offset"], i["metadata"]["token_offset"] + len(i["tokens"]) - 1]
+        for i in read[len(sentences) :]
+    ]
     check_document_output(output)
 
 
@@ -345,3 +352,9 @@ def test_empty_sentences_get_the_readers_error(predictor, sentences):
         parse_dygie_document("input document", {"doc_key": None, "sentences": sentences})
     output = predictor.predict_json({"sentences": sentences})
     assert output["error"] == str(reader_error.value)
+
+
+def test_load_line_reads_one_line_on_its_own(predictor):
+    assert predictor.load_line('{"text": "Schneider won."}\n') == {"text": "Schneider won."}
+    with pytest.raises(DataFormatError, match="^input line: not valid JSON"):
+        predictor.load_line("{not json")

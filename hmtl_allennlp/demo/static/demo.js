@@ -2,15 +2,16 @@
 // Plain JavaScript, no library and no build step, so that the page works offline as shipped.
 "use strict";
 
-// The span layers a model can have: the task that predicts it and its key in the output.
-const SPAN_LAYERS = [
-  { task: "ner", key: "ner" },
-  { task: "emd", key: "mentions" },
-];
 // For equal ranges: clusters outermost, then entities, relation arguments innermost.
 const KIND_ORDER = { coref: 0, entity: 1, arg: 2 };
+// How each kind of level is shown: its panel's heading and hint (tagging levels have none).
+const PANELS = {
+  relations: { title: "relations", hint: "head → tail; point at one to see its arguments." },
+  coreference: { title: "coreference clusters", hint: "" },
+};
 
-const state = { tasks: [], text: "", output: null };
+// `levels`: the model's levels as /health lists them, `{name, kind, key}` each, lower first.
+const state = { levels: [], text: "", output: null };
 
 function $(id) {
   return document.getElementById(id);
@@ -36,10 +37,11 @@ async function loadHealth() {
   try {
     const response = await fetch("/health");
     const health = await response.json();
-    state.tasks = health.tasks;
-    const tasks = health.tasks.join(", ");
+    state.levels = health.levels;
+    const names = health.levels.map((level) => level.name).join(", ");
     $("model").textContent =
-      `Model ${health.archive} (tasks: ${tasks}; hmtl_allennlp ${health.version})`;
+      `Model ${health.archive} (levels: ${names}; hmtl_allennlp ${health.version})`;
+    buildLayers();
     $("limit").textContent = `at most ${health.max_characters.toLocaleString("en")} characters`;
     $("text").maxLength = health.max_characters;
   } catch (error) {
@@ -72,7 +74,7 @@ async function analyse(event) {
     }
     state.text = text;
     state.output = output;
-    showLayers();
+    $("results").hidden = false;
     draw();
   } catch (error) {
     $("results").hidden = true;
@@ -83,46 +85,78 @@ async function analyse(event) {
   }
 }
 
-// The layer switches of the model's tasks; the first span layer is selected.
-function showLayers() {
-  const available = SPAN_LAYERS.filter((layer) => state.tasks.includes(layer.task));
-  for (const layer of SPAN_LAYERS) {
-    $(`layer-${layer.key}`).hidden = !available.includes(layer);
+function levelsOf(kind) {
+  return state.levels.filter((level) => level.kind === kind);
+}
+
+// A switch per tagging level (spans: one level at a time) and per coreference level (clusters:
+// any), the first tagging level selected; a panel per relation and coreference level.
+function buildLayers() {
+  const none = $("layer-none");
+  for (const level of levelsOf("tagging")) {
+    none.before(layerSwitch(level, "radio", "spans"));
   }
-  const checked = document.querySelector('input[name="spans"]:checked');
-  if (!checked || $(`layer-${checked.value}`).hidden) {
-    const first = available.length ? available[0].key : "none";
-    document.querySelector(`input[name="spans"][value="${first}"]`).checked = true;
+  for (const level of levelsOf("coreference")) {
+    $("layers").append(layerSwitch(level, "checkbox", "clusters"));
   }
-  $("layer-coref").hidden = !state.tasks.includes("coref");
-  $("relations-panel").hidden = !state.tasks.includes("relation");
-  $("clusters-panel").hidden = !state.tasks.includes("coref");
-  $("results").hidden = false;
+  document.querySelector('input[name="spans"]').checked = true;
+  for (const level of [...levelsOf("relations"), ...levelsOf("coreference")]) {
+    $("panels").append(panel(level));
+  }
+}
+
+function layerSwitch(level, type, group) {
+  const label = document.createElement("label");
+  label.id = `layer-${level.name}`;
+  const input = document.createElement("input");
+  input.type = type;
+  input.name = group;
+  input.value = level.name;
+  input.checked = type === "checkbox";
+  label.append(input, ` ${level.name}`);
+  return label;
+}
+
+function panel(level) {
+  const section = tag("section", `panel ${level.kind}`);
+  section.id = `panel-${level.name}`;
+  const heading = tag("h2", "", `${level.name}: ${PANELS[level.kind].title} `);
+  heading.append(tag("span", "count"));
+  section.append(heading);
+  if (PANELS[level.kind].hint) section.append(tag("p", "hint", PANELS[level.kind].hint));
+  section.append(tag("ol"));
+  return section;
 }
 
 function draw() {
   const output = state.output;
   const spans = [];
   const layer = document.querySelector('input[name="spans"]:checked').value;
-  (output[layer] || []).forEach((mention, index) => {
+  const tagging = levelsOf("tagging").find((level) => level.name === layer);
+  (tagging ? output[tagging.key] || [] : []).forEach((mention, index) => {
     spans.push({
       ...range(mention), kind: "entity", id: `${layer}-${index}`, label: mention.label,
     });
   });
-  const showClusters = document.querySelector('input[name="coref"]').checked;
-  (showClusters ? output.clusters || [] : []).forEach((cluster, clusterIndex) => {
-    cluster.forEach((mention, index) => {
-      spans.push({
-        ...range(mention), kind: "coref", id: `cluster-${clusterIndex + 1}-${index}`,
-        cluster: clusterIndex + 1,
+  for (const input of document.querySelectorAll('input[name="clusters"]:checked')) {
+    const level = levelsOf("coreference").find((coreference) => coreference.name === input.value);
+    (output[level.key] || []).forEach((cluster, clusterIndex) => {
+      cluster.forEach((mention, index) => {
+        spans.push({
+          ...range(mention), kind: "coref", id: `${level.name}-${clusterIndex + 1}-${index}`,
+          cluster: clusterIndex + 1,
+        });
       });
     });
-  });
+  }
   // The relations' arguments, unstyled until a relation is pointed at.
   const arguments_ = new Map();
-  for (const relation of output.relations || []) {
-    for (const mention of [relation.head, relation.tail]) {
-      arguments_.set(rangeKey(mention), { ...range(mention), kind: "arg", id: rangeKey(mention) });
+  for (const level of levelsOf("relations")) {
+    for (const relation of output[level.key] || []) {
+      for (const mention of [relation.head, relation.tail]) {
+        const key = rangeKey(mention);
+        arguments_.set(key, { ...range(mention), kind: "arg", id: key });
+      }
     }
   }
   spans.push(...arguments_.values());
@@ -130,8 +164,8 @@ function draw() {
   const documentElement = $("document");
   documentElement.replaceChildren();
   renderTree(nestSpans(state.text, spans), state.text, documentElement);
-  drawRelations(output.relations || []);
-  drawClusters(output.clusters || []);
+  for (const level of levelsOf("relations")) drawRelations(level, output[level.key] || []);
+  for (const level of levelsOf("coreference")) drawClusters(level, output[level.key] || []);
 }
 
 function range(mention) {
@@ -225,14 +259,15 @@ function corefDepth(node) {
 
 function tag(name, className, text) {
   const element = document.createElement(name);
-  element.className = className;
+  if (className) element.className = className;
   if (text !== undefined) element.textContent = text;
   return element;
 }
 
-function drawRelations(relations) {
-  $("relation-count").textContent = `(${relations.length})`;
-  const list = $("relations");
+function drawRelations(level, relations) {
+  const section = $(`panel-${level.name}`);
+  section.querySelector(".count").textContent = `(${relations.length})`;
+  const list = section.querySelector("ol");
   list.replaceChildren();
   for (const relation of relations) {
     const item = tag("li", "relation");
@@ -264,9 +299,10 @@ function highlight(item, on) {
   }
 }
 
-function drawClusters(clusters) {
-  $("cluster-count").textContent = `(${clusters.length})`;
-  const list = $("clusters");
+function drawClusters(level, clusters) {
+  const section = $(`panel-${level.name}`);
+  section.querySelector(".count").textContent = `(${clusters.length})`;
+  const list = section.querySelector("ol");
   list.replaceChildren();
   clusters.forEach((cluster, index) => {
     const item = tag("li", "cluster");

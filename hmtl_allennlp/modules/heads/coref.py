@@ -3,7 +3,7 @@ The coreference head of HMTL: end-to-end span-ranking coreference resolution (Le
 over the output of the coreference level's encoder.
 """
 
-from typing import Any, Dict, List, Optional, Tuple, cast
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, cast
 
 import torch
 
@@ -20,6 +20,30 @@ from hmtl_allennlp.common.documents import Cluster, Span, to_instance
 from hmtl_allennlp.common.levels import COREFERENCE
 from hmtl_allennlp.metrics import CorefScores
 from hmtl_allennlp.modules.heads.level_head import LevelHead
+
+
+class _KeptSpans(NamedTuple):
+    """The spans a batch keeps as mentions, `(batch_size, max_num_spans_kept, ...)` each."""
+
+    spans: torch.Tensor
+    embeddings: torch.Tensor
+    mention_scores: torch.Tensor
+    mask: torch.Tensor
+    # Their indices among the candidate spans, and the same flattened over the batch.
+    indices: torch.Tensor
+    flat_indices: torch.Tensor
+
+
+class _Antecedents(NamedTuple):
+    """The pruned antecedents of the kept spans, `(batch_size, max_num_spans_kept, max_antecedents)`
+    each."""
+
+    partial_scores: torch.Tensor
+    mask: torch.Tensor
+    offsets: torch.Tensor
+    # Their indices among the kept spans, and the same flattened over the batch.
+    indices: torch.Tensor
+    flat_indices: torch.Tensor
 
 
 @Head.register("coref")
@@ -443,8 +467,34 @@ class CoreferenceHead(LevelHead):
         num_spans_to_keep: torch.Tensor,
         span_labels: Optional[torch.Tensor],
     ) -> Dict[str, Any]:
-        num_spans = spans.size(1)
+        """
+        Lee et al.'s span ranking: embeds the candidate spans, keeps the best scored ones as
+        mentions, prunes each one's antecedents, scores them (with higher-order inference), and
+        predicts each kept span's antecedent; the loss when `span_labels` is given.
+        """
+        span_embeddings = self._span_embeddings(encoded_text, embedded_text, spans)
+        kept = self._keep_spans(spans, span_embeddings, span_mask, num_spans_to_keep)
+        antecedents = self._prune_antecedents(kept)
+        # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
+        coreference_scores = self._refined_antecedent_scores(kept.embeddings, antecedents)
+        # Index 0 is the dummy antecedent, hence the -1: -1 means "no antecedent".
+        # Shape: (batch_size, max_num_spans_kept)
+        predicted_antecedents = (coreference_scores.argmax(-1) - 1).masked_fill(~kept.mask, -1)
+        output_dict = {
+            "top_spans": kept.spans.masked_fill(~kept.mask.unsqueeze(-1), -1),
+            "antecedent_indices": antecedents.indices,
+            "predicted_antecedents": predicted_antecedents,
+        }
+        if span_labels is not None:
+            output_dict["loss"] = self._antecedent_loss(
+                coreference_scores, kept, antecedents, span_labels
+            )
+        return output_dict
 
+    def _span_embeddings(
+        self, encoded_text: torch.Tensor, embedded_text: torch.Tensor, spans: torch.Tensor
+    ) -> torch.Tensor:
+        """The embedding of each candidate span, shape `(batch_size, num_spans, span_dim)`."""
         # Shape: (batch_size, num_spans, 2 * input_dim)
         endpoint_span_embeddings = self._endpoint_span_extractor(encoded_text, spans)
         # Shape: (batch_size, num_spans, feature_size)
@@ -456,10 +506,18 @@ class CoreferenceHead(LevelHead):
             self._lexical_dropout(embedded_text), spans
         )
         # Shape: (batch_size, num_spans, span_dim)
-        span_embeddings = torch.cat(
+        return torch.cat(
             [endpoint_span_embeddings, span_width_embeddings, attended_span_embeddings], -1
         )
 
+    def _keep_spans(
+        self,
+        spans: torch.Tensor,
+        span_embeddings: torch.Tensor,
+        span_mask: torch.Tensor,
+        num_spans_to_keep: torch.Tensor,
+    ) -> _KeptSpans:
+        """The `num_spans_to_keep` best scored mentions of each document, in document order."""
         # Shape: (batch_size, num_spans)
         span_mention_scores = self._mention_scorer(
             self._mention_feedforward(span_embeddings)
@@ -471,54 +529,70 @@ class CoreferenceHead(LevelHead):
         top_span_mention_scores, top_span_mask, top_span_indices = util.masked_topk(
             span_mention_scores, span_mask, num_spans_to_keep
         )
-        max_num_spans_kept = top_span_indices.size(1)
         # Shape: (batch_size * max_num_spans_kept)
-        flat_top_span_indices = util.flatten_and_batch_shift_indices(top_span_indices, num_spans)
-        # Shape: (batch_size, max_num_spans_kept, 2)
-        top_spans = util.batched_index_select(spans, top_span_indices, flat_top_span_indices)
-        # Shape: (batch_size, max_num_spans_kept, span_dim)
-        top_span_embeddings = util.batched_index_select(
-            span_embeddings, top_span_indices, flat_top_span_indices
+        flat_top_span_indices = util.flatten_and_batch_shift_indices(
+            top_span_indices, spans.size(1)
+        )
+        return _KeptSpans(
+            # Shape: (batch_size, max_num_spans_kept, 2)
+            spans=util.batched_index_select(spans, top_span_indices, flat_top_span_indices),
+            # Shape: (batch_size, max_num_spans_kept, span_dim)
+            embeddings=util.batched_index_select(
+                span_embeddings, top_span_indices, flat_top_span_indices
+            ),
+            mention_scores=top_span_mention_scores,
+            mask=top_span_mask,
+            indices=top_span_indices,
+            flat_indices=flat_top_span_indices,
         )
 
+    def _prune_antecedents(self, kept: _KeptSpans) -> _Antecedents:
+        """The `max_antecedents` antecedents of each kept span worth scoring in full."""
+        max_num_spans_kept = kept.indices.size(1)
         max_antecedents = min(self._max_antecedents, max_num_spans_kept)
         if self._coarse_to_fine:
             pruned_antecedents = self._coarse_to_fine_pruning(
-                top_span_embeddings, top_span_mention_scores, top_span_mask, max_antecedents
+                kept.embeddings, kept.mention_scores, kept.mask, max_antecedents
             )
         else:
             pruned_antecedents = self._distance_pruning(
-                top_span_embeddings, top_span_mention_scores, max_antecedents
+                kept.embeddings, kept.mention_scores, max_antecedents
             )
         # Shape: (batch_size, max_num_spans_kept, max_antecedents) for all 4 tensors
-        (
-            top_partial_coreference_scores,
-            top_antecedent_mask,
-            top_antecedent_offsets,
-            top_antecedent_indices,
-        ) = pruned_antecedents
-        # Shape: (batch_size * max_num_spans_kept * max_antecedents)
-        flat_top_antecedent_indices = util.flatten_and_batch_shift_indices(
-            top_antecedent_indices, max_num_spans_kept
-        )
-        # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-        coreference_scores = self._antecedent_scores(
-            top_span_embeddings,
-            top_antecedent_indices,
-            top_partial_coreference_scores,
-            top_antecedent_mask,
-            top_antecedent_offsets,
+        partial_scores, mask, offsets, indices = pruned_antecedents
+        return _Antecedents(
+            partial_scores=partial_scores,
+            mask=mask,
+            offsets=offsets,
+            indices=indices,
+            # Shape: (batch_size * max_num_spans_kept * max_antecedents)
+            flat_indices=util.flatten_and_batch_shift_indices(indices, max_num_spans_kept),
         )
 
-        # Higher-order inference (Lee et al., 2018). allennlp-models writes this loop inside its
-        # model's forward, so it is written here.
+    def _refined_antecedent_scores(
+        self, top_span_embeddings: torch.Tensor, antecedents: _Antecedents
+    ) -> torch.Tensor:
+        """
+        The score of each kept span's dummy and pruned antecedents, shape `(batch_size,
+        max_num_spans_kept, 1 + max_antecedents)`, after `inference_order - 1` rounds of
+        higher-order inference (Lee et al., 2018), each updating the span embeddings with their
+        expected antecedent. allennlp-models writes this loop inside its model's forward, so it
+        is written here.
+        """
+
+        def scores(span_embeddings: torch.Tensor) -> torch.Tensor:
+            return self._antecedent_scores(
+                span_embeddings,
+                antecedents.indices,
+                antecedents.partial_scores,
+                antecedents.mask,
+                antecedents.offsets,
+            )
+
+        coreference_scores = scores(top_span_embeddings)
         # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
         antecedent_with_dummy_mask = torch.cat(
-            [
-                top_antecedent_mask.new_ones(top_antecedent_mask.shape[:2] + (1,)),
-                top_antecedent_mask,
-            ],
-            -1,
+            [antecedents.mask.new_ones(antecedents.mask.shape[:2] + (1,)), antecedents.mask], -1
         )
         for _ in range(self._inference_order - 1):
             # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
@@ -527,7 +601,7 @@ class CoreferenceHead(LevelHead):
             )
             # Shape: (batch_size, max_num_spans_kept, max_antecedents, span_dim)
             top_antecedent_embeddings = util.batched_index_select(
-                top_span_embeddings, top_antecedent_indices, flat_top_antecedent_indices
+                top_span_embeddings, antecedents.indices, antecedents.flat_indices
             )
             # The dummy antecedent stands for the span itself.
             # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents, span_dim)
@@ -539,62 +613,52 @@ class CoreferenceHead(LevelHead):
                 top_span_embeddings,
                 util.weighted_sum(antecedent_with_dummy_embeddings, attention_weights),
             )
-            # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-            coreference_scores = self._antecedent_scores(
-                top_span_embeddings,
-                top_antecedent_indices,
-                top_partial_coreference_scores,
-                top_antecedent_mask,
-                top_antecedent_offsets,
-            )
+            coreference_scores = scores(top_span_embeddings)
+        return coreference_scores
 
-        # Index 0 is the dummy antecedent, hence the -1: -1 means "no antecedent".
+    def _antecedent_loss(
+        self,
+        coreference_scores: torch.Tensor,
+        kept: _KeptSpans,
+        antecedents: _Antecedents,
+        span_labels: torch.Tensor,
+    ) -> torch.Tensor:
+        """
+        The negative marginal log-likelihood of the gold antecedents of the kept spans, summed,
+        or averaged per document then over the batch (`loss_reduction`).
+        """
+        # Padding rows repeat a real span (see masked_topk); they are labelled "no cluster" so
+        # that their only gold antecedent is the dummy: with none, their log-likelihood would
+        # be -inf and its gradient NaN, even where the loss then masks them out.
+        # Shape: (batch_size, max_num_spans_kept, 1)
+        top_span_labels = util.batched_index_select(
+            span_labels.unsqueeze(-1), kept.indices, kept.flat_indices
+        ).masked_fill(~kept.mask.unsqueeze(-1), -1)
+        # Shape: (batch_size, max_num_spans_kept, max_antecedents)
+        antecedent_labels = util.batched_index_select(
+            top_span_labels, antecedents.indices, antecedents.flat_indices
+        ).squeeze(-1)
+        antecedent_labels = util.replace_masked_values(antecedent_labels, antecedents.mask, -100)
+        # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
+        gold_antecedent_labels = self._compute_antecedent_gold_labels(
+            top_span_labels, antecedent_labels
+        )
+        # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
+        coreference_log_probs = util.masked_log_softmax(coreference_scores, kept.mask.unsqueeze(-1))
+        # Marginalising over all gold antecedents: any antecedent of the span's cluster is a
+        # correct prediction. Padding rows are zeroed explicitly: masked_log_softmax leaves a
+        # fully masked row normalised, and its dummy log-probability would count.
         # Shape: (batch_size, max_num_spans_kept)
-        predicted_antecedents = (coreference_scores.argmax(-1) - 1).masked_fill(~top_span_mask, -1)
-        output_dict = {
-            "top_spans": top_spans.masked_fill(~top_span_mask.unsqueeze(-1), -1),
-            "antecedent_indices": top_antecedent_indices,
-            "predicted_antecedents": predicted_antecedents,
-        }
-        if span_labels is not None:
-            # Padding rows repeat a real span (see masked_topk); they are labelled "no cluster" so
-            # that their only gold antecedent is the dummy: with none, their log-likelihood would
-            # be -inf and its gradient NaN, even where the loss then masks them out.
-            # Shape: (batch_size, max_num_spans_kept, 1)
-            top_span_labels = util.batched_index_select(
-                span_labels.unsqueeze(-1), top_span_indices, flat_top_span_indices
-            ).masked_fill(~top_span_mask.unsqueeze(-1), -1)
-            # Shape: (batch_size, max_num_spans_kept, max_antecedents)
-            antecedent_labels = util.batched_index_select(
-                top_span_labels, top_antecedent_indices, flat_top_antecedent_indices
-            ).squeeze(-1)
-            antecedent_labels = util.replace_masked_values(
-                antecedent_labels, top_antecedent_mask, -100
-            )
-            # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-            gold_antecedent_labels = self._compute_antecedent_gold_labels(
-                top_span_labels, antecedent_labels
-            )
-            # Shape: (batch_size, max_num_spans_kept, 1 + max_antecedents)
-            coreference_log_probs = util.masked_log_softmax(
-                coreference_scores, top_span_mask.unsqueeze(-1)
-            )
-            # Marginalising over all gold antecedents: any antecedent of the span's cluster is
-            # a correct prediction. Padding rows are zeroed explicitly: masked_log_softmax leaves
-            # a fully masked row normalised, and its dummy log-probability would count.
-            # Shape: (batch_size, max_num_spans_kept)
-            negative_marginal_log_likelihood = util.replace_masked_values(
-                -util.logsumexp(coreference_log_probs + gold_antecedent_labels.log()),
-                top_span_mask,
-                0.0,
-            )
-            if self._loss_reduction == "sum":
-                output_dict["loss"] = negative_marginal_log_likelihood.sum()
-            else:
-                # Shape: (batch_size,)
-                num_kept = top_span_mask.sum(-1).clamp(min=1)
-                output_dict["loss"] = (negative_marginal_log_likelihood.sum(-1) / num_kept).mean()
-        return output_dict
+        negative_marginal_log_likelihood = util.replace_masked_values(
+            -util.logsumexp(coreference_log_probs + gold_antecedent_labels.log()),
+            kept.mask,
+            0.0,
+        )
+        if self._loss_reduction == "sum":
+            return negative_marginal_log_likelihood.sum()
+        # Shape: (batch_size,)
+        num_kept = kept.mask.sum(-1).clamp(min=1)
+        return (negative_marginal_log_likelihood.sum(-1) / num_kept).mean()
 
     def _output_without_spans(
         self,

@@ -268,6 +268,7 @@ class MultiHeadSelectionHead(RelationHead):
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
         relations: Optional[torch.Tensor] = None,
+        relation_labels: Optional[torch.Tensor] = None,
         predicted_mentions: Optional[List[List[Mention]]] = None,
     ) -> Dict[str, Any]:
         """
@@ -282,8 +283,12 @@ class MultiHeadSelectionHead(RelationHead):
             `gold_mentions` and `gold_relations`.
         relations : `torch.Tensor`, optional (default = `None`)
             The multi-head selection target, shape `(batch_size, num_tokens, num_tokens,
-            num_labels)`, 1.0 at (last token of head, last token of tail, label). When given,
-            the loss is computed and the metric updated.
+            num_labels)`, 1.0 at (last token of head, last token of tail, label), which readers
+            make with `relation_adjacency: true`. When given, the loss is computed and the
+            metric updated.
+        relation_labels : `torch.Tensor`, optional (default = `None`)
+            The readers' labels of each instance's relations: given without `relations`, the
+            instances have gold relations but not the target this head needs, an error.
         predicted_mentions : `List[List[Mention]]`, optional (default = `None`)
             The mentions decoded by `mention_level` (given by the model), in instance offsets.
 
@@ -293,6 +298,13 @@ class MultiHeadSelectionHead(RelationHead):
         offsets, their arguments typed as the mentions they are, with the sigmoid score; `loss` when
         `relations` is given.
         """
+        if relations is None and relation_labels is not None:
+            raise ConfigurationError(
+                f"The multi_head_selection head of level '{self.task}' trains on the dense "
+                "`relations` field, which its dataset reader makes only with "
+                f"`relation_adjacency: true`: set it in the reader of task '{self.task}' "
+                f"(e.g. -o '{{\"dataset_reader.readers.{self.task}.relation_adjacency\": true}}')."
+            )
         mentions = self._arguments(metadata, predicted_mentions)
         encoded_text = self._dropout(encoded_text)
         if self._entity_label_embedding is not None:

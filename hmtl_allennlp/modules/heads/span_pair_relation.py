@@ -164,7 +164,7 @@ class SpanPairRelationHead(RelationHead):
         encoded_text: torch.Tensor,
         mask: torch.BoolTensor,
         metadata: List[Dict[str, Any]],
-        relations: Optional[torch.Tensor] = None,
+        relation_labels: Optional[torch.Tensor] = None,
         predicted_mentions: Optional[List[List[Mention]]] = None,
     ) -> Dict[str, Any]:
         """
@@ -177,10 +177,10 @@ class SpanPairRelationHead(RelationHead):
         metadata : `List[Dict[str, Any]]`
             Per instance: `token_offset`, `sentence_lengths`, the document-level
             `gold_mentions` and `gold_relations`.
-        relations : `torch.Tensor`, optional (default = `None`)
-            The readers' relation field. This head builds its targets from the gold relations of
-            the metadata (at span level); the field says that they are there: when it is given,
-            the loss is computed and the metric updated.
+        relation_labels : `torch.Tensor`, optional (default = `None`)
+            The readers' labels of each instance's relations. This head builds its targets from
+            the gold relations of the metadata (at span level); the field says that they are
+            there: when it is given, the loss is computed and the metric updated.
         predicted_mentions : `List[List[Mention]]`, optional (default = `None`)
             The mentions decoded by `mention_level` (given by the model), in instance offsets.
 
@@ -188,9 +188,9 @@ class SpanPairRelationHead(RelationHead):
 
         A dict with `f"{task}_relations"`: per instance, a list of `Relation`s in instance
         offsets, their arguments typed as the mentions they are, with the softmax probability
-        of the label; `loss` when `relations` is given.
+        of the label; `loss` when `relation_labels` is given.
         """
-        has_gold = relations is not None
+        has_gold = relation_labels is not None
         mentions = self._arguments(metadata, predicted_mentions)
         if self.mention_level is not None and self.training:
             gold = [to_instance(instance["gold_mentions"], instance) for instance in metadata]
@@ -238,40 +238,11 @@ class SpanPairRelationHead(RelationHead):
         mask: torch.BoolTensor,
         pairs: List[List[Tuple[Mention, Mention]]],
     ) -> torch.Tensor:
-        # The distinct arguments of each instance, each embedded once.
-        arguments = [
-            sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
-        ]
-        max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
-        padding = [Mention(0, 0, None)] * max_arguments
-        padded = [a + padding[len(a) :] for a in arguments]
-        # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
-        spans = encoded_text.new_tensor(
-            [[(argument.start, argument.end) for argument in a] for a in padded], dtype=torch.long
-        )
-        # Shape: (batch_size, max_arguments)
-        argument_mask = spans.new_tensor(
-            [[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool
-        )
-        types = spans.new_tensor(
-            [
-                [
-                    (
-                        0
-                        if argument.label is None
-                        else self.vocab.get_token_index(argument.label, self._entity_type_namespace)
-                    )
-                    for argument in a
-                ]
-                for a in padded
-            ]
-        )
-        # Shape: (batch_size, max_arguments, argument_dim)
-        represented = self._span_extractor(encoded_text, spans, mask, argument_mask)
-        if self._type_embedding is not None:
-            represented = torch.cat([represented, self._type_embedding(types)], dim=-1)
-        represented = self._dropout(represented)
-
+        """
+        The logits of every candidate pair, `(batch_size, max_pairs, num_labels + 1)`: each
+        argument is embedded once, then the pairs are scored a chunk at a time.
+        """
+        arguments, spans, represented = self._represented_arguments(encoded_text, mask, pairs)
         position = [{span: j for j, span in enumerate(a)} for a in arguments]
         max_pairs = max(len(instance_pairs) for instance_pairs in pairs)
         # Shape: (batch_size, max_pairs), padded with argument 0 (its pairs are masked)
@@ -314,6 +285,50 @@ class SpanPairRelationHead(RelationHead):
             ],
             dim=1,
         )
+
+    def _represented_arguments(
+        self,
+        encoded_text: torch.Tensor,
+        mask: torch.BoolTensor,
+        pairs: List[List[Tuple[Mention, Mention]]],
+    ) -> Tuple[List[List[Mention]], torch.Tensor, torch.Tensor]:
+        """
+        The distinct arguments of each instance's pairs (sorted), their spans `(batch_size,
+        max_arguments, 2)` (padded with the span (0, 0)), and their representations
+        `(batch_size, max_arguments, argument_dim)`.
+        """
+        arguments = [
+            sorted({span for pair in instance_pairs for span in pair}) for instance_pairs in pairs
+        ]
+        max_arguments = max(len(instance_arguments) for instance_arguments in arguments)
+        padding = [Mention(0, 0, None)] * max_arguments
+        padded = [a + padding[len(a) :] for a in arguments]
+        # Shape: (batch_size, max_arguments, 2), padded with the span (0, 0)
+        spans = encoded_text.new_tensor(
+            [[(argument.start, argument.end) for argument in a] for a in padded], dtype=torch.long
+        )
+        # Shape: (batch_size, max_arguments)
+        argument_mask = spans.new_tensor(
+            [[j < len(a) for j in range(max_arguments)] for a in arguments], dtype=torch.bool
+        )
+        types = spans.new_tensor(
+            [
+                [
+                    (
+                        0
+                        if argument.label is None
+                        else self.vocab.get_token_index(argument.label, self._entity_type_namespace)
+                    )
+                    for argument in a
+                ]
+                for a in padded
+            ]
+        )
+        # Shape: (batch_size, max_arguments, argument_dim)
+        represented = self._span_extractor(encoded_text, spans, mask, argument_mask)
+        if self._type_embedding is not None:
+            represented = torch.cat([represented, self._type_embedding(types)], dim=-1)
+        return arguments, spans, self._dropout(represented)
 
     def _scored_pairs(
         self,

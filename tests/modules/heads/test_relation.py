@@ -216,3 +216,14 @@ def test_entity_label_embeddings_mark_the_mention_tokens(vocab):
     gold_label_rows = [1 + unit * num_types + per, 1 + unit * num_types + loc]
     gradient_rows = head._entity_label_embedding.weight.grad.abs().sum(-1).nonzero().flatten()
     assert sorted(gradient_rows.tolist()) == sorted([0] + gold_label_rows)
+
+
+def test_gold_relations_without_the_dense_target_name_the_reader_option(vocab):
+    head = make_head(vocab)
+    meta = metadata([(0, 0, "PER"), (3, 3, "LOC")], [(0, 0, 3, 3, "LIVES_IN")])
+    with pytest.raises(ConfigurationError, match="relation_adjacency: true") as error:
+        head(encoded_text=ENCODED, mask=MASK, metadata=[meta], relation_labels=torch.ones(1, 1))
+    assert "dataset_reader.readers.relation.relation_adjacency" in str(error.value)
+    # Without gold relations (prediction), nothing is missing.
+    output = head(encoded_text=ENCODED, mask=MASK, metadata=[meta])
+    assert "loss" not in output

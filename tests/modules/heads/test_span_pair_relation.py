@@ -50,7 +50,7 @@ def test_both_directions_of_every_pair_are_scored_and_decoded_with_spans_and_typ
         head._label_projection.weight.zero_()
         head._label_projection.bias.copy_(torch.tensor([-5.0, 5.0, -5.0]))
     text, mask = encoded()
-    output = head(encoded_text=text, mask=mask, metadata=[SENTENCE], relations=torch.zeros(1))
+    output = head(encoded_text=text, mask=mask, metadata=[SENTENCE], relation_labels=torch.zeros(1))
     relations = sorted(output["relation_relations"][0])
     assert [r._replace(score=None) for r in relations] == [
         Relation(Mention(0, 1, "PER"), Mention(4, 4, "LOC"), "LIVES_IN"),
@@ -71,7 +71,10 @@ def test_loss_is_the_summed_pair_cross_entropy_averaged_over_sentences(relation_
     text, mask = encoded(batch_size=2)
     no_relation = metadata([(0, 0, "PER"), (4, 4, "LOC")])
     loss = head(
-        encoded_text=text, mask=mask, metadata=[SENTENCE, no_relation], relations=torch.zeros(2)
+        encoded_text=text,
+        mask=mask,
+        metadata=[SENTENCE, no_relation],
+        relation_labels=torch.zeros(2),
     )["loss"]
     # Two pairs per sentence, each with the same logits: three pairs say "no relation"
     # rightly, the gold pair Ann Lee -> Paris is LIVES_IN.
@@ -88,9 +91,13 @@ def test_a_relation_label_training_never_saw_is_no_relation_and_counts_as_missed
     text, mask = encoded()
     unseen = metadata([(0, 1, "PER"), (4, 4, "LOC")], [(0, 1, 4, 4, "BORN_IN")])
     without = metadata([(0, 1, "PER"), (4, 4, "LOC")])
-    loss_unseen = head(encoded_text=text, mask=mask, metadata=[unseen], relations=torch.zeros(1))
+    loss_unseen = head(
+        encoded_text=text, mask=mask, metadata=[unseen], relation_labels=torch.zeros(1)
+    )
     assert head.get_metrics(reset=True)["strict_recall"] == 0.0
-    loss_without = head(encoded_text=text, mask=mask, metadata=[without], relations=torch.zeros(1))
+    loss_without = head(
+        encoded_text=text, mask=mask, metadata=[without], relation_labels=torch.zeros(1)
+    )
     assert loss_unseen["loss"].item() == pytest.approx(loss_without["loss"].item())
 
 
@@ -98,7 +105,7 @@ def test_an_unknown_entity_type_is_embedded_as_unknown(relation_vocab):
     head = make_head(relation_vocab)
     text, mask = encoded()
     meta = metadata([(0, 1, "PLANT"), (4, 4, "LOC")], [(0, 1, 4, 4, "LIVES_IN")])
-    output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
+    output = head(encoded_text=text, mask=mask, metadata=[meta], relation_labels=torch.zeros(1))
     output["loss"].backward()
     unknown = relation_vocab.get_token_index("@@UNKNOWN@@", "mention_types")
     assert head._type_embedding.weight.grad[unknown].abs().sum() > 0
@@ -114,7 +121,7 @@ def test_with_a_mention_level_training_mentions_are_configurable_and_evaluation_
         encoded_text=text,
         mask=mask,
         metadata=[SENTENCE],
-        relations=torch.zeros(1),
+        relation_labels=torch.zeros(1),
         predicted_mentions=predicted,
     )
 
@@ -148,7 +155,7 @@ def test_no_pairs_across_sentences(relation_vocab):
     text, mask = encoded()
     # Two sentences of three tokens: the two mentions are in different ones.
     meta = metadata([(0, 0, "PER"), (4, 4, "LOC")], lengths=[3, 3])
-    output = head(encoded_text=text, mask=mask, metadata=[meta], relations=torch.zeros(1))
+    output = head(encoded_text=text, mask=mask, metadata=[meta], relation_labels=torch.zeros(1))
     assert output["relation_relations"] == [[]]
     assert output["loss"].item() == 0.0
 
@@ -158,12 +165,12 @@ def test_sentences_without_mentions_or_relations_train_and_predict(relation_voca
     text, mask = encoded(batch_size=3)
     text.requires_grad_()
     batch = [metadata(), metadata([(0, 0, "PER")]), metadata([(0, 0, "PER"), (2, 3, "ORG")])]
-    output = head(encoded_text=text, mask=mask, metadata=batch, relations=torch.zeros(3))
+    output = head(encoded_text=text, mask=mask, metadata=batch, relation_labels=torch.zeros(3))
     output["loss"].backward()
     assert len(output["relation_relations"]) == 3 and output["relation_relations"][:2] == [[], []]
 
     nothing = head(
-        encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relations=torch.zeros(2)
+        encoded_text=text[:2], mask=mask[:2], metadata=batch[:2], relation_labels=torch.zeros(2)
     )
     assert nothing["relation_relations"] == [[], []] and nothing["loss"].item() == 0.0
     nothing["loss"].backward()  # no candidate pair anywhere: a zero loss that still backpropagates
