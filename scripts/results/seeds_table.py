@@ -31,7 +31,10 @@ import numpy
 from hmtl_allennlp.metrics.item_counts import paired_counts, read_item_counts
 from hmtl_allennlp.metrics.significance import SCORES, approximate_randomization
 
-TASK_NAMES = {"ner": "NER", "emd": "EMD", "relation": "RE (strict)", "coref": "CR (CoNLL F1)"}
+# The tasks' names and their single-task rows are those of the tables of one seed (a script of
+# this folder, which Python finds beside this one when this script runs).
+from convergence_table import ROWS, TASK_NAMES  # noqa: E402
+
 # The full models, in table order: (run, what it is).
 FULL_RUNS = [
     ("full_conll_coref", "HMTL full model"),
@@ -41,21 +44,6 @@ FULL_RUNS = [
     ("full_temperature", "HMTL full model, temperature 2"),
     ("full_pos", "HMTL full model + POS level"),
 ]
-# The other runs of each task's rows, in order.
-ROWS = {
-    "ner": [("ner", "HMTL, NER alone"), ("crf_ner", "allennlp-models crf_tagger")],
-    "emd": [("emd", "HMTL, EMD alone"), ("crf_emd", "allennlp-models crf_tagger")],
-    "relation": [
-        ("emd_relation", "HMTL, EMD + RE (end to end)"),
-        ("relation", "HMTL, RE alone, gold mentions"),
-    ],
-    "coref": [
-        ("coref_conll", "HMTL, CR alone"),
-        ("coref", "HMTL, CR alone"),
-        ("coref_baseline_conll", "allennlp-models coref"),
-        ("coref_baseline", "allennlp-models coref"),
-    ],
-}
 # The single-task runs each task of a full model is compared with, the first one found.
 SINGLE = {
     "ner": ["ner"],

@@ -11,6 +11,8 @@ from hmtl_allennlp.metrics.item_counts import write_counts_file
 from hmtl_allennlp.metrics.significance import F1_COUNTS
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "results"
+# seeds_table imports convergence_table from its own folder, as it does when run as a script.
+sys.path.insert(0, str(SCRIPTS))
 
 
 def load(name):
