@@ -22,6 +22,8 @@
 # scripts/results/seeds_table.py makes the tables over seeds with the significance tests.
 # The sampling remedies for starved tasks (conll04 only, not in the default list): full_annealed,
 # full_floor, full_temperature, e.g.  SEEDS="1" scripts/results/converge.sh conll04 full_annealed
+# The embedding ablation (conll04 only, not in the default list either): train_runs.sh's
+# *_characters, *_glove, *_transformer and *_transformer_tuned runs.
 # Environment: as for train_runs.sh (DATA, GLOVE, OUT, THREADS, CUDA_DEVICE, EXTRA, TAG), and
 # SEEDS, PATIENCE, LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below).
 set -euo pipefail
@@ -47,6 +49,11 @@ declare -A caps=(
   # allennlp-models' coref on GUM takes 10 to 14 minutes an epoch here (its documents are long).
   [coref_baseline_conll]=4
   [emd]=40 [relation]=40 [emd_relation]=40 [crf_emd]=40
+  # The embedding ablation (issue 23's runs, not in the default list): MiniLM's features are
+  # computed in the first epoch and cached, so later epochs cost about what GloVe's do.
+  [full_characters]=8 [full_glove]=8 [full_transformer]=8 [full_transformer_tuned]=4
+  [emd_relation_characters]=40 [emd_relation_glove]=40 [emd_relation_transformer]=40
+  [emd_relation_transformer_tuned]=15 [ner_transformer]=15 [coref_conll_transformer]=10
 )
 OUT=${OUT:-output/results}
 export OUT PATIENCE=${PATIENCE:-3} LR_PATIENCE=${LR_PATIENCE:-1} STEPS=

@@ -12,7 +12,8 @@
 #             GloVe + characters): full_characters, full_glove, full_transformer (+ MiniLM, frozen,
 #             its features cached), full_transformer_tuned (+ MiniLM, fine-tuned), and
 #             emd_relation_characters, emd_relation_glove, emd_relation_transformer,
-#             emd_relation_transformer_tuned,
+#             emd_relation_transformer_tuned, and NER and coreference alone on GloVe + characters +
+#             MiniLM frozen: ner_transformer, coref_conll_transformer,
 #             full_conll_coref (the full model with coreference from the CoNLL-2012 data: GUM),
 #             full_pos (full_conll_coref with a part-of-speech level at the bottom),
 #             full_annealed, full_floor, full_temperature (full_conll_coref with annealed task
@@ -99,6 +100,7 @@ for run in "${runs[@]}"; do
     *_glove) setup_choice="embedding:: 'glove'" ;;
     emd_relation_characters) setup_choice="embedding:: 'characters'" ;;
     *_transformer_tuned) setup_choice="transformer_trainable:: true" ;;
+    ner_transformer|coref_conll_transformer) setup_choice="embedding:: 'glove_characters_transformer'" ;;
   esac
   case $run in
     full|full_mhs|full_glove) config=training_config/hmtl_full.jsonnet ;;
@@ -113,6 +115,7 @@ for run in "${runs[@]}"; do
     full_floor) config=training_config/hmtl_full_conll_coref_floor.jsonnet ;;
     full_temperature) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
+    ner_transformer|coref_conll_transformer) config=training_config/${run%_transformer}.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
     emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
@@ -132,7 +135,7 @@ for run in "${runs[@]}"; do
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
     # are not used here.
-    full|full_*|ner|emd|relation|coref|coref_conll|emd_relation|emd_relation_*)
+    full|full_*|ner|ner_*|emd|relation|coref|coref_conll|coref_conll_*|emd_relation|emd_relation_*)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
     relation_weighted)
