@@ -11,8 +11,10 @@
 //   HMTL_ACE05_TRAIN, HMTL_ACE05_DEV           DyGIE JSON lines (EMD, relations, coreference)
 //   HMTL_GLOVE                                 GloVe text file (.txt or .txt.gz)
 //   HMTL_ELMO_OPTIONS, HMTL_ELMO_WEIGHTS, HMTL_ELMO_DIM    ELMo, for the "elmo" embeddings
-//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer (a local model folder)
-//                                              and its hidden size, for the transformer embeddings
+//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer (a local model folder;
+//                                              for glove_characters_transformer also an installed
+//                                              Python package that ships one, which keeps the
+//                                              archive portable) and its hidden size
 // Sizes are the paper's by default (its GloVe was 100d; the sample ships GloVe 6B 50d).
 
 local env(name) = std.extVar(name);

@@ -26,7 +26,7 @@ class LocalTransformerMismatchedIndexer(PretrainedTransformerMismatchedIndexer):
     # Parameters
 
     model_name : `str`
-        The path of the model folder.
+        The path of the model folder, or the name of an installed Python package that ships one.
     namespace : `str`, optional (default = `"tags"`)
         As `PretrainedTransformerMismatchedIndexer`'s.
     max_length : `int`, optional (default = `None`)
@@ -50,12 +50,12 @@ class LocalTransformerMismatchedIndexer(PretrainedTransformerMismatchedIndexer):
         model_name_source: str = "model_name",
         **kwargs: Any,
     ) -> None:
-        config = check_local_transformer(
+        folder, config = check_local_transformer(
             model_name, model_name_source=model_name_source, max_length=max_length
         )
         # AllenNLP annotates max_length as `int` with a None default: passed through as it is.
         options: Dict[str, Any] = dict(max_length=max_length, tokenizer_kwargs=tokenizer_kwargs)
-        super().__init__(model_name, namespace=namespace, **options, **kwargs)
+        super().__init__(folder, namespace=namespace, **options, **kwargs)
         self._max_wordpieces = (
             None if max_length is not None else getattr(config, "max_position_embeddings", None)
         )

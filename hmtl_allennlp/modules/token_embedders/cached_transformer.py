@@ -4,6 +4,7 @@ with the features of a frozen transformer computed once per text and cached.
 """
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -61,7 +62,8 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
     # Parameters
 
     model_name : `str`
-        The folder of the pretrained transformer (checked by `check_local_transformer`).
+        The folder of the pretrained transformer, or the name of an installed Python package
+        that ships one (checked by `check_local_transformer`).
     max_length : `int`, optional (default = `None`)
         Texts longer than this many word pieces are read in windows of this length, as by
         `PretrainedTransformerEmbedder`; the same value as the indexer's.
@@ -104,7 +106,7 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
         load_weights: bool = True,
     ) -> None:
         super().__init__()
-        config = check_local_transformer(
+        folder, config = check_local_transformer(
             model_name,
             model_name_source=model_name_source,
             output_dim=output_dim,
@@ -119,7 +121,7 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
         # prediction in every epoch (and can be cached).
         options: Dict[str, Any] = dict(max_length=max_length)
         self._transformer = PretrainedTransformerEmbedder(
-            model_name,
+            folder,
             train_parameters=train_parameters,
             eval_mode=not train_parameters,
             load_weights=load_weights,
@@ -327,9 +329,15 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
 
     def _weights_fingerprint(self) -> bytes:
         """A hash of the transformer's configuration and of every weight (names, types, shapes
-        and values)."""
+        and values). Where the model was read from and the `transformers` version that read it
+        are left out: the same model installed elsewhere is the same model."""
         model = self._transformer.transformer_model
-        digest = hashlib.blake2b(model.config.to_json_string().encode(), digest_size=16)
+        config = {
+            key: value
+            for key, value in model.config.to_dict().items()
+            if key not in ("_name_or_path", "transformers_version")
+        }
+        digest = hashlib.blake2b(json.dumps(config, sort_keys=True).encode(), digest_size=16)
         for name, tensor in sorted(model.state_dict().items()):
             digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
             values = tensor.detach().to("cpu").contiguous().reshape(-1)

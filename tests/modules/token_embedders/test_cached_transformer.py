@@ -16,7 +16,7 @@ from allennlp.modules.token_embedders import PretrainedTransformerMismatchedEmbe
 from transformers import BertModel
 
 from hmtl_allennlp.common.errors import DataFormatError
-from hmtl_allennlp.common.local_transformer import LocalTransformerError
+from hmtl_allennlp.common.local_transformer import LocalTransformerError, check_local_transformer
 from hmtl_allennlp.data import LocalTransformerMismatchedIndexer
 from hmtl_allennlp.modules import CachedTransformerMismatchedEmbedder
 
@@ -181,8 +181,43 @@ def test_frozen_weights_are_left_out_of_the_saved_state_and_checked_on_loading(t
         other.load_state_dict(state)
 
 
+@pytest.fixture
+def shipped_tiny_bert(tmp_path, monkeypatch) -> str:
+    """An installed Python package `shipped_tiny_bert` that ships the tiny BERT in `model/`."""
+    package = tmp_path / "site" / "shipped_tiny_bert"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    shutil.copytree(TINY_BERT, package / "model")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    return "shipped_tiny_bert"
+
+
+def test_a_package_that_ships_the_model_stands_for_its_folder(shipped_tiny_bert):
+    folder, config = check_local_transformer(shipped_tiny_bert)
+    assert Path(folder).parent.name == "shipped_tiny_bert" and config.hidden_size == 16
+    by_folder = LocalTransformerMismatchedIndexer(TINY_BERT, max_length=MAX_LENGTH)
+    by_package = LocalTransformerMismatchedIndexer(shipped_tiny_bert, max_length=MAX_LENGTH)
+    tokens = [Token(word) for word in TEXTS[0]]
+    assert by_package.tokens_to_indices(tokens, Vocabulary()) == by_folder.tokens_to_indices(
+        tokens, Vocabulary()
+    )
+    # The saved model names the package, and loads wherever the package is installed: the
+    # frozen weights read from it are those it was trained with.
+    trained = embedder()
+    state = trained.state_dict()
+    loaded = CachedTransformerMismatchedEmbedder(shipped_tiny_bert, max_length=MAX_LENGTH)
+    loaded.load_state_dict(state)
+    batch = batch_of(TEXTS)
+    with torch.no_grad():
+        assert torch.equal(
+            words(batch, loaded.eval()(**batch)), words(batch, trained.eval()(**batch))
+        )
+
+
 def test_a_model_name_that_is_not_a_local_folder_is_refused(tmp_path):
-    for name in ["sentence-transformers/all-MiniLM-L6-v2", str(tmp_path / "missing")]:
+    # a hub name, a missing path, a module that is not a package, a package without a model
+    names = ["sentence-transformers/all-MiniLM-L6-v2", str(tmp_path / "missing"), "json.decoder"]
+    for name in names + ["hmtl_allennlp.common"]:
         with pytest.raises(LocalTransformerError, match="HMTL_TRANSFORMER=.* not a local model"):
             LocalTransformerMismatchedIndexer(name, model_name_source="HMTL_TRANSFORMER")
         with pytest.raises(LocalTransformerError, match="HMTL_TRANSFORMER=.* not a local model"):
