@@ -1,4 +1,5 @@
-"""scripts/results/summarize.py and seeds_table.py on small fake run directories."""
+"""scripts/results/summarize.py, seeds_table.py and ablation_table.py on small fake run
+directories."""
 
 import importlib.util
 import json
@@ -25,6 +26,7 @@ def load(name):
 summarize = load("summarize")
 seeds_table = load("seeds_table")
 significance = load("significance")
+ablation_table = load("ablation_table")
 
 
 def fake_run(directory: Path, levels, dev_curves, batches_per_epoch, cap, right):
@@ -178,3 +180,26 @@ def test_significance_script_compares_two_counts_files(tmp_path, monkeypatch, ca
     monkeypatch.setattr(sys, "argv", arguments + ["--level", "emd"])
     assert significance.main() == 2
     assert "has no counts of level 'emd'" in capsys.readouterr().err
+
+
+def test_ablation_rows_give_the_kept_checkpoint_and_mark_capped_runs(tmp_path, monkeypatch, capsys):
+    runs = tmp_path / "runs" / "conll04"
+    # Capped at 3 epochs, still improving; the other stops by patience after its best epoch.
+    fake_run(runs / "emd_relation_glove", ["emd"], {"emd": [0.4, 0.5, 0.6]}, {"emd": 29}, 3, 60)
+    fake_run(runs / "ner_transformer", ["ner"], {"ner": [0.5, 0.7, 0.6]}, {"ner": 40}, 15, 70)
+    summary = tmp_path / "summary.json"
+    arguments = ["summarize.py", "conll04", "--runs", str(tmp_path / "runs"), "--output",
+                 str(summary)]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", arguments)
+    summarize.main()
+    arguments = ["ablation_table.py", str(summary), "emd_relation_glove=GloVe", "ner_transformer"]
+    monkeypatch.setattr(sys, "argv", arguments)
+    capsys.readouterr()
+    ablation_table.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| embeddings (run) | NER | EMD | updates |")
+    assert lines[2] == "| GloVe (`emd_relation_glove`) | - | 60.00 | 87 | 3 of 3 (capped) | 0.3 |"
+    assert lines[3] == "| ner_transformer (`ner_transformer`) | 70.00 | - | 80 | 2 of 3 | 0.3 |"
+    monkeypatch.setattr(sys, "argv", ["ablation_table.py", str(summary), "full_glove"])
+    with pytest.raises(SystemExit, match="no run full_glove"):
+        ablation_table.main()
