@@ -23,7 +23,8 @@
 # The sampling remedies for starved tasks (conll04 only, not in the default list): full_annealed,
 # full_floor, full_temperature, e.g.  SEEDS="1" scripts/results/converge.sh conll04 full_annealed
 # The embedding ablation (conll04 only, not in the default list either): train_runs.sh's
-# *_characters, *_glove, *_transformer and *_transformer_tuned runs.
+# *_characters, *_glove, *_transformer and *_transformer_tuned runs; the pairs and triples of
+# tasks: ner_emd, ner_emd_relation, emd_coref_conll, ner_emd_coref_conll, full_emd_first_conll.
 # Environment: as for train_runs.sh (DATA, GLOVE, OUT, THREADS, CUDA_DEVICE, EXTRA, TAG), and
 # SEEDS, PATIENCE, LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below).
 set -euo pipefail
@@ -54,6 +55,9 @@ declare -A caps=(
   [full_characters]=8 [full_glove]=8 [full_transformer]=8 [full_transformer_tuned]=4
   [emd_relation_characters]=40 [emd_relation_glove]=40 [emd_relation_transformer]=40
   [emd_relation_transformer_tuned]=15 [ner_transformer]=15 [coref_conll_transformer]=10
+  # The pairs and triples of tasks, and the task order (not in the default list either).
+  [ner_emd]=15 [ner_emd_relation]=15 [emd_coref_conll]=10 [ner_emd_coref_conll]=10
+  [full_emd_first_conll]=8
 )
 OUT=${OUT:-output/results}
 export OUT PATIENCE=${PATIENCE:-3} LR_PATIENCE=${LR_PATIENCE:-1} STEPS=

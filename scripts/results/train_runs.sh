@@ -18,6 +18,9 @@
 #             full_pos (full_conll_coref with a part-of-speech level at the bottom),
 #             full_annealed, full_floor, full_temperature (full_conll_coref with annealed task
 #             sampling, a floor of 10 % on every task's share of the updates, temperature 2),
+#             the pairs and triples of tasks of the paper's setups: ner_emd, ner_emd_relation,
+#             and with coreference from the CoNLL-2012 data (GUM) emd_coref_conll,
+#             ner_emd_coref_conll, and the task order with EMD at the bottom, full_emd_first_conll,
 #             relation_mhs, emd_relation_mhs, full_mhs (the same with the paper's
 #             multi_head_selection relation head instead of the default span_pair),
 #             relation_weighted (relation_mhs, positive cells weighted 30 times),
@@ -99,6 +102,7 @@ for run in "${runs[@]}"; do
     emd_relation_characters) setup_choice="embedding:: 'characters'" ;;
     *_transformer_tuned) setup_choice="transformer_trainable:: true" ;;
     ner_transformer|coref_conll_transformer) setup_choice="embedding:: 'glove_characters_transformer'" ;;
+    *_coref_conll|full_emd_first_conll) setup_choice="coref_source:: 'ontonotes'" ;;
   esac
   case $run in
     full|full_mhs|full_glove) config=training_config/hmtl_full.jsonnet ;;
@@ -114,6 +118,9 @@ for run in "${runs[@]}"; do
     full_temperature) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     ner_transformer|coref_conll_transformer) config=training_config/${run%_transformer}.jsonnet ;;
+    ner_emd|ner_emd_relation) config=training_config/$run.jsonnet ;;
+    emd_coref_conll|ner_emd_coref_conll) config=training_config/${run%_conll}.jsonnet ;;
+    full_emd_first_conll) config=training_config/hmtl_full_emd_first.jsonnet ;;
     relation_mhs|relation_weighted) config=training_config/relation.jsonnet ;;
     emd_relation|emd_relation_mhs) config=training_config/emd_relation.jsonnet ;;
     crf_ner) config=training_config/baselines/crf_tagger_ner.jsonnet ;;
@@ -133,7 +140,7 @@ for run in "${runs[@]}"; do
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
     # are not used here.
-    full|full_*|ner|ner_*|emd|relation|coref|coref_conll|coref_conll_*|emd_relation|emd_relation_*)
+    full|full_*|ner|ner_*|emd|emd_coref_*|relation|coref|coref_conll|coref_conll_*|emd_relation|emd_relation_*)
       overrides="{$common, $hmtl_budget, $task_counts}" ;;
     # Relation extraction alone, its rare positive cells weighted 30 times.
     relation_weighted)

@@ -1,4 +1,4 @@
-"""scripts/results/summarize.py, seeds_table.py and ablation_table.py on small fake run
+"""scripts/results/summarize.py, seeds_table.py and runs_table.py on small fake run
 directories."""
 
 import importlib.util
@@ -26,7 +26,7 @@ def load(name):
 summarize = load("summarize")
 seeds_table = load("seeds_table")
 significance = load("significance")
-ablation_table = load("ablation_table")
+runs_table = load("runs_table")
 
 
 def fake_run(directory: Path, levels, dev_curves, batches_per_epoch, cap, right):
@@ -182,7 +182,7 @@ def test_significance_script_compares_two_counts_files(tmp_path, monkeypatch, ca
     assert "has no counts of level 'emd'" in capsys.readouterr().err
 
 
-def test_ablation_rows_give_the_kept_checkpoint_and_mark_capped_runs(tmp_path, monkeypatch, capsys):
+def test_run_rows_give_the_kept_checkpoint_and_mark_capped_runs(tmp_path, monkeypatch, capsys):
     runs = tmp_path / "runs" / "conll04"
     # Capped at 3 epochs, still improving; the other stops by patience after its best epoch.
     fake_run(runs / "emd_relation_glove", ["emd"], {"emd": [0.4, 0.5, 0.6]}, {"emd": 29}, 3, 60)
@@ -192,14 +192,14 @@ def test_ablation_rows_give_the_kept_checkpoint_and_mark_capped_runs(tmp_path, m
                  str(summary)]  # fmt: skip
     monkeypatch.setattr(sys, "argv", arguments)
     summarize.main()
-    arguments = ["ablation_table.py", str(summary), "emd_relation_glove=GloVe", "ner_transformer"]
+    arguments = ["runs_table.py", str(summary), "emd_relation_glove=GloVe", "ner_transformer"]
     monkeypatch.setattr(sys, "argv", arguments)
     capsys.readouterr()
-    ablation_table.main()
+    runs_table.main()
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("| embeddings (run) | NER | EMD | updates |")
+    assert lines[0].startswith("| run | NER | EMD | updates |")
     assert lines[2] == "| GloVe (`emd_relation_glove`) | - | 60.00 | 87 | 3 of 3 (capped) | 0.3 |"
     assert lines[3] == "| ner_transformer (`ner_transformer`) | 70.00 | - | 80 | 2 of 3 | 0.3 |"
-    monkeypatch.setattr(sys, "argv", ["ablation_table.py", str(summary), "full_glove"])
+    monkeypatch.setattr(sys, "argv", ["runs_table.py", str(summary), "full_glove"])
     with pytest.raises(SystemExit, match="no run full_glove"):
-        ablation_table.main()
+        runs_table.main()

@@ -1,12 +1,13 @@
 """
-The embedding ablation of docs/RESULTS.md from a summary of scripts/results/summarize.py: one
-row per run, with each task's dev F1 at the checkpoint the run kept, the updates to it (all of
-the run's), the epochs run (marked "capped" when the run stopped at its epoch cap with the kept
-checkpoint in its last epoch, so that its scores are lower bounds) and the wall time per epoch.
+A table of chosen runs from a summary of scripts/results/summarize.py (docs/RESULTS.md: the
+embedding ablation, the pairs and triples of tasks): one row per run, with each task's dev F1
+at the checkpoint the run kept, the updates to it (all of the run's), the epochs run (marked
+"capped" when the run stopped at its epoch cap with the kept checkpoint in its last epoch, so
+that its scores are lower bounds) and the wall time per epoch.
 
-    python scripts/results/ablation_table.py SUMMARY RUN[=LABEL] [RUN[=LABEL] ...]
+    python scripts/results/runs_table.py SUMMARY RUN[=LABEL] [RUN[=LABEL] ...]
 
-e.g. python scripts/results/ablation_table.py docs/results/embeddings_conll04.json \\
+e.g. python scripts/results/runs_table.py docs/results/embeddings_conll04.json \\
     emd_relation_characters=characters emd_relation_glove=GloVe \\
     emd_relation_transformer="GloVe + characters + MiniLM (frozen)"
 
@@ -52,7 +53,7 @@ def main() -> None:
         sys.exit(f"{sys.argv[1]}: no run {', '.join(missing)} (runs: {', '.join(sorted(runs))})")
     tasks = [task for task in TASK_NAMES if any(task in runs[run]["tasks"] for run, _, _ in wanted)]
     print(
-        "| embeddings (run) | "
+        "| run | "
         + " | ".join(TASK_NAMES[task] for task in tasks)
         + " | updates | kept epoch of epochs run | min per epoch |"
     )
