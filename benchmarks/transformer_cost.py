@@ -6,7 +6,7 @@ What a frozen transformer (MiniLM by default) costs the full model on a CPU:
   GloVe + characters (training_config/hmtl_full.jsonnet) and on GloVe + characters + the frozen
   transformer, whose features are cached in the first epoch (hmtl_full_transformer.jsonnet);
 - `prediction`: the time (tokens per second) and peak memory of predicting one document of
-  `--document-tokens` tokens with the transformer model ("hmtl" predictor).
+  `--document-tokens` tokens ("hmtl" predictor) with each of the two models.
 
     .venv/bin/python benchmarks/transformer_cost.py [--instances 200] [--document-tokens 16000]
         [--threads 1] [--clock wall|process] [--output benchmarks/results/transformer_cost.json]
@@ -82,14 +82,14 @@ def epochs(embedding: str, instances: int, clock: Callable[[], float]) -> Dict[s
     }
 
 
-def prediction(document_tokens: int, clock: Callable[[], float]) -> Dict[str, Any]:
-    """One document of `document_tokens` tokens (the training sentences of the NER data,
-    repeated as needed), predicted by the transformer model."""
+def prediction(embedding: str, document_tokens: int, clock: Callable[[], float]) -> Dict[str, Any]:
+    """One document of `document_tokens` tokens (the dev sentences of the NER data, repeated as
+    needed), predicted by the model on `embedding`."""
     from hmtl_allennlp.predictors import HmtlPredictor
 
     # The labels of every task: a vocabulary of a few instances of each.
     overrides = {f"dataset_reader.readers.{task}.max_instances": 20 for task in TASKS}
-    params = config_params(CONFIGS["glove_characters_transformer"], overrides)
+    params = config_params(CONFIGS[embedding], overrides)
     reader = DatasetReader.from_params(params["dataset_reader"].duplicate())
     ner_reader = DatasetReader.from_params(params["dataset_reader"]["readers"]["ner"].duplicate())
     sentences: List[List[str]] = []
@@ -116,6 +116,7 @@ def prediction(document_tokens: int, clock: Callable[[], float]) -> Dict[str, An
     predictor.predict_tokenized(sentences)
     seconds = clock() - start
     return {
+        "embedding": embedding,
         "document_tokens": total,
         "seconds": round(seconds, 2),
         "tokens_per_second": round(total / seconds),
@@ -144,22 +145,24 @@ def main() -> None:
         result = (
             epochs(value, args.instances, clock)
             if kind == "epochs"
-            else prediction(args.document_tokens, clock)
+            else prediction(value, args.document_tokens, clock)
         )
         print(json.dumps(result))
         return
 
-    results: Dict[str, Any] = {"machine": machine(args.threads), "clock": args.clock, "epochs": []}
-    parts = [f"epochs:{embedding}" for embedding in CONFIGS] + ["prediction"]
+    results: Dict[str, Any] = {
+        "machine": machine(args.threads),
+        "clock": args.clock,
+        "epochs": [],
+        "prediction": [],
+    }
+    parts = [f"{kind}:{embedding}" for kind in ("epochs", "prediction") for embedding in CONFIGS]
     for part in parts:
         command = [sys.executable, __file__, *sys.argv[1:], "--part", part]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         result = json.loads(output.strip().splitlines()[-1])
         print(json.dumps(result))
-        if part == "prediction":
-            results["prediction"] = result
-        else:
-            results["epochs"].append(result)
+        results[part.partition(":")[0]].append(result)
     glove, transformer = results["epochs"]
     results["second_epoch_ratio"] = round(
         transformer["second_epoch_s"] / glove["second_epoch_s"], 2
