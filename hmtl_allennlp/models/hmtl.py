@@ -15,6 +15,7 @@ from allennlp.nn import InitializerApplicator, RegularizerApplicator, util
 
 from hmtl_allennlp.common.errors import NonFiniteLossError
 from hmtl_allennlp.modules.heads.level_head import LevelHead
+from hmtl_allennlp.modules.padded_lstm import with_padded_lstm
 
 # The task of the prediction instances of sentences: they run every sentence-level head (all
 # but those whose head is `document_level`, coreference) at once, each as its own task would.
@@ -168,8 +169,10 @@ class HierarchicalMultiTaskModel(Model):
                     f"Level '{name}': its encoder's input dim is {level.encoder.get_input_dim()}, "
                     f"but its input is {source}, {embedding_dim + parent_dim} dims."
                 )
+        # AllenNLP's "lstm" encoders run their LSTM on padded batches (the same module and
+        # outputs, several times faster than on packed ones on a CPU; see padded_lstm).
         self._encoders = torch.nn.ModuleDict(
-            {name: level.encoder for name, level in levels.items()}
+            {name: with_padded_lstm(level.encoder) for name, level in levels.items()}
         )
         self._input_dropouts = torch.nn.ModuleDict(
             {name: torch.nn.Dropout(level.input_dropout) for name, level in levels.items()}

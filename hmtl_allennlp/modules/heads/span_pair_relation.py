@@ -338,11 +338,21 @@ class SpanPairRelationHead(RelationHead):
         head_indices: torch.Tensor,
         tail_indices: torch.Tensor,
     ) -> torch.Tensor:
-        """The logits of the pairs of arguments `head_indices` x `tail_indices`."""
+        """
+        The logits of the pairs of arguments `head_indices` x `tail_indices`: the feed-forward
+        network on [head; tail; head * tail; context].
+
+        Its first layer is linear, so it is applied to each part on its own (as the coreference
+        head does for its antecedent pairs): the head and tail parts once per argument rather
+        than once per pair, which leaves the products and the context, 416 of the 992 inputs of
+        a pair in the default sizes, to be multiplied per pair. The logits are the same up to
+        float rounding. A quantized layer (int8 prediction) keeps its weights packed, and takes
+        the pairs whole.
+        """
         # Shape: (batch_size, num_pairs, argument_dim)
         heads = util.batched_index_select(represented, head_indices)
         tails = util.batched_index_select(represented, tail_indices)
-        pair_parts = [heads, tails, heads * tails]
+        pair_parts = [heads * tails]
         if self._between_context:
             pair_parts.append(
                 self._dropout(
@@ -353,8 +363,41 @@ class SpanPairRelationHead(RelationHead):
                     )
                 )
             )
+        feedforward = self._pair_scorer
+        first_layer = feedforward._linear_layers[0]
+        if type(first_layer) is not torch.nn.Linear:
+            # Shape: (batch_size, num_pairs, num_labels + 1)
+            return self._label_projection(feedforward(torch.cat([heads, tails, *pair_parts], -1)))
+        argument_dim = represented.size(-1)
+        head_weight, tail_weight, *pair_weights = first_layer.weight.split(
+            (
+                [
+                    argument_dim,
+                    argument_dim,
+                    argument_dim,
+                    first_layer.in_features - 3 * argument_dim,
+                ]
+                if self._between_context
+                else [argument_dim] * 3
+            ),
+            dim=1,
+        )
+        # Shape: (batch_size, num_pairs, hidden_dim)
+        hidden = util.batched_index_select(
+            torch.nn.functional.linear(represented, head_weight, first_layer.bias), head_indices
+        ) + util.batched_index_select(
+            torch.nn.functional.linear(represented, tail_weight), tail_indices
+        )
+        for part, weight in zip(pair_parts, pair_weights):
+            hidden = hidden + torch.nn.functional.linear(part, weight)
+        # The rest of the feed-forward network, as FeedForward.forward runs it.
+        hidden = feedforward._dropout[0](feedforward._activations[0](hidden))
+        for layer, activation, dropout in zip(
+            feedforward._linear_layers[1:], feedforward._activations[1:], feedforward._dropout[1:]
+        ):
+            hidden = dropout(activation(layer(hidden)))
         # Shape: (batch_size, num_pairs, num_labels + 1)
-        return self._label_projection(self._pair_scorer(torch.cat(pair_parts, dim=-1)))
+        return self._label_projection(hidden)
 
     @staticmethod
     def _context_between(
@@ -362,8 +405,15 @@ class SpanPairRelationHead(RelationHead):
     ) -> torch.Tensor:
         """
         The max-pooled encoded text strictly between two arguments, zero where there is none.
-        Only the tokens of the widest gap are gathered (pairs lie within one sentence), so the
-        cost does not grow with the length of a document.
+
+        Gathering every pair's gap (pairs x widest gap x input_dim, the largest tensor of the
+        relation level) and taking its maximum cost more than the rest of the head. The maximum
+        of a range is instead read from a table of the maxima of every range of 2^k tokens
+        (k = 0, 1, ...): two overlapping ranges of 2^k tokens cover any gap of 2^k to 2^(k+1)
+        tokens. The table is built without gradient, keeping for each maximum the token it came
+        from, the leftmost one on ties, which is the token that `max` over the gathered gap
+        picks; the pooled values are then gathered from those tokens, so the values are the
+        maxima exactly, and the gradient reaches the same tokens as through `max`.
         """
         # Shape: (batch_size, max_pairs)
         context_start = torch.minimum(head_spans[..., 1], tail_spans[..., 1]) + 1
@@ -373,20 +423,62 @@ class SpanPairRelationHead(RelationHead):
         max_width = int(context_width.max()) if context_width.numel() > 0 else 0
         if max_width == 0:
             return encoded_text.new_zeros((*head_spans.shape[:2], encoded_text.size(-1)))
-        # A gap narrower than the widest repeats its last token instead of being masked: the
-        # maximum is the same, and no masked copy of the gathered tokens is made (the largest
-        # tensor of the relation level).
-        # Shape: (batch_size, max_pairs, max_width)
-        offsets = torch.minimum(
-            torch.arange(max_width, device=encoded_text.device),
-            (context_width - 1).clamp(min=0).unsqueeze(-1),
-        )
-        # Pairs without a gap point at token 0 (their context is zeroed below).
-        positions = (context_start.unsqueeze(-1) + offsets) * (context_width > 0).unsqueeze(-1)
-        # Shape: (batch_size, max_pairs, max_width, input_dim)
-        context_tokens = util.batched_index_select(encoded_text, positions)
+        batch_size, num_tokens, input_dim = encoded_text.shape
+        with torch.no_grad():
+            # Shape: (batch_size, num_tokens, input_dim), for values and token indices alike
+            values = encoded_text.detach()
+            tokens = (
+                torch.arange(num_tokens, device=encoded_text.device)
+                .view(1, -1, 1)
+                .expand(batch_size, -1, input_dim)
+            )
+            # Level k: the maximum of tokens [t, t + 2^k) and its token, at row t (rows past the
+            # last full range keep the level below; they are never read).
+            # Shape: (batch_size, num_tokens, input_dim) each
+            table_values, table_tokens = [values], [tokens]
+            while 2 ** len(table_values) <= max_width:
+                half = 2 ** (len(table_values) - 1)
+                left, right = values[:, :-half], values[:, half:]
+                # Ties keep the left (earlier) token; a NaN on the right wins, as in `max`.
+                take_right = (right > left) | (right.isnan() & ~left.isnan())
+                values = torch.cat([torch.where(take_right, right, left), values[:, -half:]], 1)
+                tokens = torch.cat(
+                    [
+                        torch.where(take_right, tokens[:, half:], tokens[:, :-half]),
+                        tokens[:, -half:],
+                    ],
+                    1,
+                )
+                table_values.append(values)
+                table_tokens.append(tokens)
+            # Shape: (batch_size, num_levels * num_tokens, input_dim)
+            all_values = torch.cat(table_values, 1)
+            all_tokens = torch.cat(table_tokens, 1)
+            # floor(log2(width)) for widths 1 to max_width (0 for no gap)
+            # Shape: (max_width + 1,)
+            levels = torch.zeros(max_width + 1, dtype=torch.long, device=encoded_text.device)
+            for power in range(1, len(table_values)):
+                levels[2**power :] = power
+            # Shape: (batch_size, max_pairs)
+            level = levels[context_width]
+            first = level * num_tokens + context_start.clamp(max=num_tokens - 1)
+            second = level * num_tokens + (context_start + context_width - 2**level).clamp(
+                0, num_tokens - 1
+            )
+            # Shape: (batch_size, max_pairs, input_dim) each
+            first_values = util.batched_index_select(all_values, first)
+            second_values = util.batched_index_select(all_values, second)
+            take_second = (second_values > first_values) | (
+                second_values.isnan() & ~first_values.isnan()
+            )
+            # Shape: (batch_size, max_pairs, input_dim)
+            argmax = torch.where(
+                take_second,
+                util.batched_index_select(all_tokens, second),
+                util.batched_index_select(all_tokens, first),
+            )
         # Shape: (batch_size, max_pairs, input_dim)
-        pooled = context_tokens.max(dim=2).values
+        pooled = encoded_text.gather(1, argmax)
         return pooled.masked_fill((context_width == 0).unsqueeze(-1), 0.0)
 
     def _targets(

@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
@@ -256,11 +256,10 @@ class CrfTaggerHead(LevelHead):
         for step in range(1, int(end_steps.max()) + 1):
             # Shape: (batch_size, num_tags + 2, num_tags + 2)
             summed_potentials = path_scores.unsqueeze(2) + transitions
-            # Shape: (batch_size, 1, num_tags + 2) for both
-            scores, paths = torch.topk(summed_potentials, k=1, dim=1)
             # Shape: (batch_size, num_tags + 2)
-            path_scores = tag_sequence[:, step] + scores.squeeze(1)
-            backpointers.append(paths.squeeze(1))
+            scores, paths = _best_previous_tags(summed_potentials)
+            path_scores = tag_sequence[:, step] + scores
+            backpointers.append(paths)
             final_scores = torch.where((end_steps == step).unsqueeze(1), path_scores, final_scores)
         # Shape: (batch_size,)
         last_tags = torch.topk(final_scores, k=1, dim=1)[1].squeeze(1).tolist()
@@ -298,6 +297,29 @@ class CrfTaggerHead(LevelHead):
         if self._token_accuracy is not None:
             metrics.update(self._token_accuracy.get_metric(reset))
         return metrics
+
+
+def _best_previous_tags(summed_potentials: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """
+    `torch.topk(summed_potentials, k=1, dim=1)`, squeezed: for each tag, the best score over the
+    previous tags and that previous tag. `topk` over a middle dimension is slow on a CPU (a
+    partial sort of each of batch_size x num_tags slices, most of a Viterbi step), `max` is
+    fast and gives the same maxima; where a maximum is reached by several previous tags, `topk`
+    picks one of them by its own partial sort (not always the first), so those slices, rare,
+    go through `topk` itself, which sorts the same values the same way.
+    """
+    # Shape: (batch_size, num_tags) for both
+    scores, paths = summed_potentials.max(dim=1)
+    # Slices whose maximum is not reached exactly once (a tie, or a NaN).
+    ties = (summed_potentials == scores.unsqueeze(1)).sum(1) != 1
+    if ties.any():
+        rows, tags = ties.nonzero(as_tuple=True)
+        # Shape: (num_ties, num_previous_tags)
+        tied = summed_potentials[rows, :, tags]
+        tied_scores, tied_paths = torch.topk(tied, k=1, dim=1)
+        scores[rows, tags] = tied_scores.squeeze(1)
+        paths[rows, tags] = tied_paths.squeeze(1)
+    return scores, paths
 
 
 def _token_labels(mentions: List[Mention], num_tokens: int) -> List[str]:

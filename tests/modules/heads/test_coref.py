@@ -372,6 +372,44 @@ def test_antecedent_scores_are_those_of_allennlp_models_pair_representations(chu
     assert torch.allclose(got_gradient, expected_gradient, atol=1e-5)
 
 
+def test_mention_scores_are_those_of_the_network_on_whole_span_embeddings():
+    """The first layer applied to the endpoint tokens once and to the rest per span gives the
+    scores and gradients of the mention network on the span embeddings, with the same dropout
+    draws."""
+    head = make_head(lexical_dropout=0.5).train()
+    generator = torch.Generator().manual_seed(4)
+    encoded_text = torch.randn(2, 7, INPUT_DIM, generator=generator, requires_grad=True)
+    embedded_text = torch.randn(2, 7, EMBEDDING_DIM, generator=generator, requires_grad=True)
+    spans = torch.tensor(
+        [[[start, start + width] for start in range(7) for width in range(3) if start + width < 7]]
+        * 2
+    )
+    spans[1, -4:] = 0  # padding, as clamped by the head
+    weights = torch.randn(spans.shape[:2], generator=generator)
+
+    results = []
+    for whole in (True, False):
+        torch.manual_seed(5)
+        head.zero_grad()
+        encoded_text.grad = embedded_text.grad = None
+        span_embeddings = head._span_embeddings(encoded_text, embedded_text, spans)
+        if whole:
+            scores = head._mention_scorer(head._mention_feedforward(span_embeddings)).squeeze(-1)
+        else:
+            scores = head._mention_scores(encoded_text, spans, span_embeddings)
+        (scores * weights).sum().backward()
+        gradients = [encoded_text.grad, embedded_text.grad] + [
+            parameter.grad
+            for module in (head._mention_feedforward, head._mention_scorer)
+            for parameter in module.parameters()
+        ]
+        results.append((scores.detach(), gradients))
+    (expected, expected_gradients), (got, got_gradients) = results
+    assert torch.allclose(got, expected, atol=1e-6)
+    for got_gradient, expected_gradient in zip(got_gradients, expected_gradients):
+        assert torch.allclose(got_gradient, expected_gradient, atol=1e-5)
+
+
 def test_mean_loss_reduction_averages_over_each_documents_kept_spans():
     summed, averaged = make_head(), make_head(loss_reduction="mean")
     averaged.load_state_dict(summed.state_dict())

@@ -3,6 +3,7 @@ import torch
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
+from allennlp.nn import util
 
 from hmtl_allennlp.modules.heads import SpanPairRelationHead
 from hmtl_allennlp.common.documents import Mention, Relation
@@ -220,6 +221,41 @@ def test_context_of_gaps_of_every_width_and_its_gradient_are_those_of_each_gap_a
     assert torch.allclose(got_gradient, text.grad)
 
 
+def test_context_of_long_gaps_with_ties_takes_the_gradient_to_the_token_max_picks():
+    # Integer values tie often; each gap's `max` sends the gradient to the first maximal token
+    # of each dimension, and the pooled gaps must send it to the same ones.
+    generator = torch.Generator().manual_seed(1)
+    text = torch.randint(-3, 4, (2, 45, 4), generator=generator).float().requires_grad_()
+    # Every gap of 0 to 42 tokens, at every start that fits.
+    pairs = [(start, width) for width in range(43) for start in range(1, 44 - width)]
+    heads = torch.tensor([[[start - 1, start - 1] for start, _ in pairs]] * 2)
+    tails = torch.tensor([[[start + width, start + width] for start, width in pairs]] * 2)
+    # Integer weights: the gradients are exact sums, whatever their order.
+    weights = torch.randint(-5, 6, (2, len(pairs), 4), generator=generator).float()
+    context = SpanPairRelationHead._context_between(text, heads, tails)
+    (context * weights).sum().backward()
+    got_gradient, text.grad = text.grad, None
+
+    expected = torch.stack(
+        [
+            torch.stack(
+                [
+                    (
+                        text[i, start : start + width].max(dim=0).values
+                        if width > 0
+                        else torch.zeros(4)
+                    )
+                    for start, width in pairs
+                ]
+            )
+            for i in range(2)
+        ]
+    )
+    (expected * weights).sum().backward()
+    assert torch.equal(context, expected)
+    assert torch.equal(got_gradient, text.grad)
+
+
 def test_only_the_first_mentions_of_a_sentence_are_paired(relation_vocab):
     head = make_head(relation_vocab, max_mentions_per_sentence=3)
     # Five one-token mentions in sentence 0 (tokens 0-4), two in sentence 1 (tokens 5-6).
@@ -256,3 +292,56 @@ def test_pairs_scored_in_chunks_give_the_same_output(relation_vocab, monkeypatch
         assert [r.score for r in instance_whole] == pytest.approx(
             [r.score for r in instance_chunked]
         )
+
+
+@pytest.mark.parametrize("between_context", [True, False])
+def test_pair_logits_and_gradients_are_those_of_the_network_on_whole_pairs(
+    relation_vocab, between_context
+):
+    """The first layer applied to the parts of [head; tail; head * tail; context] gives the
+    logits and gradients of the feed-forward network on the pairs whole, with the same dropout
+    draws."""
+    head = make_head(relation_vocab, between_context=between_context, dropout=0.3).train()
+    generator = torch.Generator().manual_seed(2)
+    text = torch.randn(2, 9, INPUT_DIM, generator=generator, requires_grad=True)
+    # Endpoints of 2 x INPUT_DIM, width and entity type embeddings of 4.
+    represented = torch.randn(2, 4, 2 * INPUT_DIM + 4 + 4, generator=generator, requires_grad=True)
+    spans = torch.tensor([[[0, 0], [2, 3], [5, 5], [8, 8]], [[1, 1], [3, 4], [0, 0], [0, 0]]])
+    head_indices = torch.tensor([[0, 1, 2, 3, 3], [0, 1, 1, 0, 0]])
+    tail_indices = torch.tensor([[3, 2, 0, 1, 0], [1, 0, 0, 0, 0]])
+    weights = torch.randn(2, 5, 3, generator=generator)
+
+    def whole_pairs():
+        heads = util.batched_index_select(represented, head_indices)
+        tails = util.batched_index_select(represented, tail_indices)
+        parts = [heads, tails, heads * tails]
+        if between_context:
+            parts.append(
+                head._dropout(
+                    head._context_between(
+                        text,
+                        util.batched_index_select(spans, head_indices),
+                        util.batched_index_select(spans, tail_indices),
+                    )
+                )
+            )
+        return head._label_projection(head._pair_scorer(torch.cat(parts, dim=-1)))
+
+    def by_parts():
+        return head._scored_pairs(text, represented, spans, head_indices, tail_indices)
+
+    results = []
+    for scored in (whole_pairs, by_parts):
+        torch.manual_seed(3)
+        head.zero_grad()
+        text.grad = represented.grad = None
+        logits = scored()
+        (logits * weights).sum().backward()
+        gradients = [represented.grad] + [p.grad for p in head._pair_scorer.parameters()]
+        if between_context:
+            gradients.append(text.grad)
+        results.append((logits.detach(), gradients))
+    (expected, expected_gradients), (got, got_gradients) = results
+    assert torch.allclose(got, expected, atol=1e-6)
+    for got_gradient, expected_gradient in zip(got_gradients, expected_gradients):
+        assert torch.allclose(got_gradient, expected_gradient, atol=1e-6)

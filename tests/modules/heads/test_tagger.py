@@ -8,6 +8,7 @@ from allennlp.models.heads import Head
 from allennlp.modules import FeedForward
 
 from hmtl_allennlp.modules.heads import CrfTaggerHead
+from hmtl_allennlp.modules.heads.tagger import _best_previous_tags
 from tests.annotations import dygie_mentions
 
 TAGS = ["O", "U-PER", "B-LOC", "I-LOC", "L-LOC"]
@@ -178,3 +179,18 @@ def test_batched_viterbi_finds_the_paths_of_the_crfs_own_decoding(vocab, setting
         expected = [path for path, _ in head._crf.viterbi_tags(logits, mask)]
         assert head._best_paths(logits, lengths) == expected
         assert [len(path) for path in expected] == lengths
+
+
+def test_best_previous_tags_are_topks_on_ties_and_nan():
+    """`max` where the maximum is unique, `topk` on the other slices: the scores and previous
+    tags of `topk` over the whole tensor, whose choice among tied maxima is not the first."""
+    generator = torch.Generator().manual_seed(3)
+    for num_tags in (3, 17, 45, 130):
+        # Integer potentials and constrained transitions at -10,000: ties everywhere.
+        potentials = torch.randint(-3, 3, (8, num_tags, num_tags), generator=generator).float()
+        potentials[potentials < -1] = -10000.0
+        potentials[0, 1, 2] = float("nan")
+        expected_scores, expected_paths = torch.topk(potentials, k=1, dim=1)
+        scores, paths = _best_previous_tags(potentials)
+        assert torch.equal(paths, expected_paths.squeeze(1))
+        assert torch.allclose(scores, expected_scores.squeeze(1), equal_nan=True)
