@@ -40,6 +40,7 @@ from hmtl_allennlp.models.hmtl import SENTENCE_LEVELS_TASK
 from hmtl_allennlp.models.quantization import QUANTIZATIONS, quantize_model
 from hmtl_allennlp.predictors.hmtl import SENTENCES_PER_BATCH
 from benchmark_setup import (
+    CLOCKS,
     REPOSITORY,
     build_model,
     config_params,
@@ -51,9 +52,6 @@ from benchmark_setup import (
 
 def read(reader_params, path: str, limit: int) -> List[Instance]:
     return list(islice(DatasetReader.from_params(reader_params).read(path), limit))
-
-
-CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
 
 
 def best_seconds(run: Callable[[], None], repeats: int, clock=time.perf_counter) -> float:

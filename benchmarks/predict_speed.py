@@ -24,14 +24,13 @@ import json
 import logging
 import os
 import platform
-import time
 from pathlib import Path
 from typing import Any, Dict, List
 
 import torch
 from allennlp.common.util import lazy_groups_of
 
-from benchmark_setup import REPOSITORY, newest_quickstart_archive, shown
+from benchmark_setup import CLOCKS, REPOSITORY, newest_quickstart_archive, shown
 from hmtl_allennlp.predictors import HmtlPredictor
 
 
@@ -54,9 +53,6 @@ def without_scores(outputs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         }
         for output in outputs
     ]
-
-
-CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
 
 
 def main() -> None:

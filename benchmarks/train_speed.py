@@ -20,7 +20,6 @@ thread, the cost of the steps without the time spent waiting for a core that oth
 import argparse
 import json
 import logging
-import time
 from itertools import islice
 from typing import Dict, List
 
@@ -28,6 +27,7 @@ import torch
 from allennlp.data import DataLoader, DatasetReader, Instance, Vocabulary
 
 from benchmark_setup import (
+    CLOCKS,
     REPOSITORY,
     build_model,
     config_params,
@@ -44,9 +44,6 @@ def train_step(model, optimizer, batch: Dict) -> None:
     model(**batch)["loss"].backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
     optimizer.step()
-
-
-CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
 
 
 def timed(model, optimizer, batches: List[Dict], tokens: List[int], clock) -> Dict[str, float]:
