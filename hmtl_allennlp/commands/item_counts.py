@@ -13,8 +13,7 @@ from allennlp.commands.subcommand import Subcommand
 from allennlp.common.checks import ConfigurationError, check_for_gpu
 from allennlp.predictors import Predictor
 
-from hmtl_allennlp.commands.parity import predict_documents, read_task_documents
-from hmtl_allennlp.dataset_readers.document_reader import task_readers
+from hmtl_allennlp.commands.parity import predict_files
 from hmtl_allennlp.metrics.item_counts import item_counts, write_counts_file
 from hmtl_allennlp.models.archival import load_model_archive
 from hmtl_allennlp.models.hmtl import HierarchicalMultiTaskModel
@@ -111,16 +110,12 @@ def count_items(
             f"(its levels: {', '.join(level_kinds)})."
         )
     predictor = Predictor.from_archive(archive, "hmtl")
-    readers = task_readers(predictor._dataset_reader)
     levels: Dict[str, Dict[str, Any]] = {}
-    for path in sorted(set(data_paths.values())):
-        tasks = [task for task, task_path in data_paths.items() if task_path == path]
-        documents = read_task_documents(readers, tasks, path)
-        outputs = predict_documents(predictor, documents[tasks[0]], batch_size)
-        for output, document in zip(outputs, documents[tasks[0]]):
+    for path, documents, outputs in predict_files(predictor, data_paths, batch_size):
+        for output, document in zip(outputs, next(iter(documents.values()))):
             if "error" in output:
                 raise ValueError(f"{path}: document {document.doc_key!r}: {output['error']}")
-        for task in tasks:
+        for task in documents:
             levels.update(
                 item_counts(
                     {task: level_kinds[task]}, model.main_metrics(), outputs, documents[task]

@@ -5,7 +5,7 @@ the same files' documents, scored against their gold annotations with the same m
 """
 
 import json
-from typing import Dict, List, Mapping, Sequence, Tuple, cast
+from typing import Dict, Iterator, List, Mapping, Sequence, Tuple, cast
 
 from allennlp.commands.evaluate import evaluate_from_archive
 from allennlp.common.util import JsonDict
@@ -48,20 +48,30 @@ def prediction_parity(
     predictor = Predictor.from_path(archive_path, "hmtl")
     model = cast(HierarchicalMultiTaskModel, predictor._model)
     level_kinds = model.level_kinds()
-    readers = task_readers(predictor._dataset_reader)
     compared: Dict[str, Tuple[float, float]] = {}
-    # One prediction pass per file, for every task read from it.
-    for path in sorted(set(data_paths.values())):
-        tasks = [task for task, task_path in data_paths.items() if task_path == path]
-        documents = read_task_documents(readers, tasks, path)
-        outputs = predict_documents(predictor, documents[tasks[0]], batch_size)
+    for _, documents, outputs in predict_files(predictor, data_paths, batch_size):
         predicted: Dict[str, float] = {}
-        for task in tasks:
+        for task in documents:
             predicted.update(score_predictions({task: level_kinds[task]}, outputs, documents[task]))
         for metric in compared_metrics(model):
             if metric in predicted and metric in evaluated:
                 compared[metric] = (evaluated[metric], predicted[metric])
     return compared
+
+
+def predict_files(
+    predictor: Predictor, data_paths: Mapping[str, str], batch_size: int
+) -> Iterator[Tuple[str, Dict[str, List[GoldDocument]], List[JsonDict]]]:
+    """
+    For each file of `data_paths` ({task: file}): the file, {task: its documents as the task's
+    reader parses them} for every task read from it, and the predictor's outputs for those
+    documents: one prediction pass per file, whatever the number of its tasks.
+    """
+    readers = task_readers(predictor._dataset_reader)
+    for path in sorted(set(data_paths.values())):
+        tasks = [task for task, task_path in data_paths.items() if task_path == path]
+        documents = read_task_documents(readers, tasks, path)
+        yield path, documents, predict_documents(predictor, documents[tasks[0]], batch_size)
 
 
 def read_task_documents(
