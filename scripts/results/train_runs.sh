@@ -42,7 +42,9 @@
 # EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
 # with TAG (a suffix of the run names, so that such variants are kept apart),
 # SEED (AllenNLP's random, numpy and torch seeds and HMTL's task scheduler's; the run is then
-# named <run>[_TAG]_seed<SEED>; unset: the configs' own seeds and the plain name).
+# named <run>[_TAG]_seed<SEED>; unset: the configs' own seeds and the plain name),
+# RECOVER (set: go on from the run's last checkpoint with AllenNLP's --recover, under the same
+# config and overrides, instead of starting it again; e.g. a run stopped by the end of a session).
 # After each HMTL run, `allennlp hmtl-item-counts` writes the per-sentence and per-document counts
 # of its kept checkpoint on the dev data to OUT/<corpus>/<run>/item_counts.json, for the paired
 # significance tests of scripts/results/seeds_table.py.
@@ -169,10 +171,16 @@ for run in "${runs[@]}"; do
   fi
   echo "$(date -u +%FT%TZ) $corpus/$name: allennlp train $config -o '$overrides'"
   start=$(date +%s)
-  PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$name" -f \
+  # A recovered run's log goes on after the earlier parts' logs.
+  restart=-f
+  if [ -n "${RECOVER:-}" ]; then restart=--recover; else : > "$OUT/$corpus/$name.log"; fi
+  PYTHONPATH=benchmarks${PYTHONPATH:+:$PYTHONPATH} .venv/bin/allennlp train "$config" -s "$OUT/$corpus/$name" $restart \
     --include-package hmtl_allennlp --include-package allennlp_models_adapters \
-    -o "$overrides" > "$OUT/$corpus/$name.log" 2>&1
-  echo "$(( $(date +%s) - start ))" > "$OUT/$corpus/$name/wall_seconds"
+    -o "$overrides" >> "$OUT/$corpus/$name.log" 2>&1
+  # A recovered run's time adds to what its earlier parts recorded.
+  earlier=0
+  [ -n "${RECOVER:-}" ] && [ -f "$OUT/$corpus/$name/wall_seconds" ] && earlier=$(cat "$OUT/$corpus/$name/wall_seconds")
+  echo "$(( earlier + $(date +%s) - start ))" > "$OUT/$corpus/$name/wall_seconds"
   echo "$(date -u +%FT%TZ) $corpus/$name: done in $(cat "$OUT/$corpus/$name/wall_seconds") s"
   if $hmtl; then
     # A failure here leaves the run as it is (the counts can be written again from its archive),
