@@ -54,7 +54,7 @@ declare -A caps=(
   # computed in the first epoch and cached, so later epochs cost about what GloVe's do.
   [full_characters]=8 [full_glove]=8 [full_transformer]=8 [full_transformer_tuned]=4
   [emd_relation_characters]=40 [emd_relation_glove]=40 [emd_relation_transformer]=40
-  [emd_relation_transformer_tuned]=15 [ner_transformer]=15 [coref_conll_transformer]=10
+  [emd_relation_transformer_tuned]=25 [ner_transformer]=15 [coref_conll_transformer]=10
   # The pairs and triples of tasks, and the task order (not in the default list either).
   [ner_emd]=15 [ner_emd_relation]=15 [emd_coref_conll]=10 [ner_emd_coref_conll]=10
   [full_emd_first_conll]=8

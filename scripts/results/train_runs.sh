@@ -102,6 +102,8 @@ for run in "${runs[@]}"; do
   case $run in
     *_glove) setup_choice="embedding:: 'glove'" ;;
     emd_relation_characters) setup_choice="embedding:: 'characters'" ;;
+    # The frozen and fine-tuned runs say their choice, whichever is their config's default.
+    full_transformer|emd_relation_transformer) setup_choice="transformer_trainable:: false" ;;
     *_transformer_tuned) setup_choice="transformer_trainable:: true" ;;
     ner_transformer|coref_conll_transformer) setup_choice="embedding:: 'glove_characters_transformer'" ;;
     *_coref_conll|full_emd_first_conll) setup_choice="coref_source:: 'ontonotes'" ;;
