@@ -303,6 +303,7 @@ class GoldDocumentReader(DatasetReader):
                     statistics.log(
                         current_path, self.task, self.kind, self._max_span_width, self._plain_labels
                     )
+                    self._check_clusters(current_path, statistics)
                 statistics, current_path = _FileStatistics(), text.path
             try:
                 document = self._parse_document(text, statistics.counts)
@@ -319,6 +320,30 @@ class GoldDocumentReader(DatasetReader):
             statistics.log(
                 current_path, self.task, self.kind, self._max_span_width, self._plain_labels
             )
+            self._check_clusters(current_path, statistics)
+
+    def _check_clusters(self, path: str, statistics: _FileStatistics) -> None:
+        """
+        Raises `DataFormatError` if the coreference instances of the file `path` have no gold
+        cluster at all: a coreference level learns nothing from such a file, and its scores stay
+        at 0 after hours of training. It is the mistake of reading coreference from a corpus
+        that does not annotate it, such as CoNLL04, whose `clusters` are all empty. Checked when
+        the whole file was read here, not in a shard of it, which may hold only documents
+        without clusters.
+        """
+        counts = statistics.counts
+        if self.kind != COREFERENCE or not counts["instances"] or counts["gold_clusters"]:
+            return
+        worker, distributed = self.get_worker_info(), self.get_distributed_info()
+        if (worker is not None and worker.num_workers > 1) or (
+            distributed is not None and distributed.world_size > 1
+        ):
+            return
+        raise DataFormatError(
+            f"{path}: none of its {counts['documents']} documents has a coreference cluster "
+            f"for the {self.task} level to learn from: this file does not annotate "
+            "coreference; read this level's data from a corpus that does."
+        )
 
     def read_documents(self, file_path: str) -> Iterator[GoldDocument]:
         """
@@ -585,6 +610,7 @@ class GoldDocumentReader(DatasetReader):
             ]
             if statistics is not None:
                 self._count_non_candidates(local_clusters, sentences, statistics)
+                statistics.counts["gold_clusters"] += len(local_clusters)
         coref_instance = make_coref_instance(
             sentences,
             self._token_indexers,

@@ -108,6 +108,12 @@ for run in "${runs[@]}"; do
     ner_transformer|coref_conll_transformer) setup_choice="embedding:: 'glove_characters_transformer'" ;;
     *_coref_conll|full_emd_first_conll) setup_choice="coref_source:: 'ontonotes'" ;;
   esac
+  # CoNLL04 has no coreference: the full models of the embedding ablation take it from the
+  # CoNLL-2012 data (GUM), as full_conll_coref does.
+  case $corpus:$run in
+    conll04:full_characters|conll04:full_glove|conll04:full_transformer*)
+      setup_choice="${setup_choice:+$setup_choice, }coref_source:: 'ontonotes'" ;;
+  esac
   case $run in
     full|full_mhs|full_glove) config=training_config/hmtl_full.jsonnet ;;
     full_characters) config=training_config/hmtl_full_characters.jsonnet ;;

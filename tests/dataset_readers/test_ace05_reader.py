@@ -197,7 +197,8 @@ def test_the_indexers_see_at_most_max_token_characters_of_a_token(task, tmp_path
     long_token = "y" * 10_000
     path = tmp_path / "long_token.jsonl"
     document = {"doc_key": "d", "sentences": [["Ada", long_token, "left"]], "ner": [[]]}
-    path.write_text(json.dumps({**document, "relations": [[]], "clusters": []}) + "\n")
+    clusters = [[[0, 0], [2, 2]]]  # a coreference reader refuses a file without clusters
+    path.write_text(json.dumps({**document, "relations": [[]], "clusters": clusters}) + "\n")
     indexers = {"tokens": SingleIdTokenIndexer(), "characters": TokenCharactersIndexer()}
     for cap, expected in ((None, 50), (8, 8)):
         settings = {} if cap is None else {"max_token_characters": cap}
@@ -258,6 +259,28 @@ def test_empty_clusters_are_dropped_and_counted(tmp_path, caplog):
     assert "; 2 empty coreference clusters dropped" in caplog.text
     (document,) = Ace05Reader(task="coref").read_documents(path)
     assert document.clusters == [[(0, 0), (4, 4)]]
+
+
+@pytest.mark.parametrize("clusters", [[], None], ids=["empty (CoNLL04)", "missing"])
+def test_coreference_from_a_file_without_clusters_is_an_error(clusters, tmp_path):
+    path = tmp_path / "conll04_like.jsonl"
+    document = {key: value for key, value in DYGIEPP_STYLE.items() if key != "clusters"}
+    if clusters is not None:
+        document["clusters"] = clusters
+    path.write_text(json.dumps(document) + "\n" + json.dumps({**document, "doc_key": "d2"}) + "\n")
+    with pytest.raises(DataFormatError) as error:
+        ensure_list(Ace05Reader(task="coref").read(path))
+    assert str(path) in str(error.value)
+    assert "none of its 2 documents has a coreference cluster" in str(error.value)
+    # The other tasks read the same file.
+    assert len(ensure_list(Ace05Reader(task="emd").read(path))) == 4
+
+
+def test_a_file_whose_only_clusters_are_singletons_is_read(tmp_path):
+    path = tmp_path / "singletons.jsonl"
+    path.write_text(json.dumps({**DYGIEPP_STYLE, "clusters": [[[0, 0]], [[4, 4]]]}) + "\n")
+    (instance,) = ensure_list(Ace05Reader(task="coref").read(path))
+    assert instance["metadata"]["gold_clusters"] == [[(0, 0)], [(4, 4)]]
 
 
 BAD_RELATION_LAYERS = [

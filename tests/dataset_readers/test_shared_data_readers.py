@@ -9,9 +9,11 @@ documents.
 import json
 
 import pytest
+from allennlp.common.util import ensure_list
 from allennlp.data.dataset_readers.dataset_utils.span_utils import bioul_tags_to_spans
 
 from hmtl_allennlp.common.documents import to_instance
+from hmtl_allennlp.common.errors import DataFormatError
 from hmtl_allennlp.common.spans import flatten_spans
 from hmtl_allennlp.dataset_readers import Ace05Reader, OntonotesReader
 from tests.annotations import dygie_relations
@@ -115,6 +117,11 @@ def test_dygie_clusters(shared_data_dir, file_name):
     path = shared_data_dir / file_name
     documents = {d["doc_key"]: d for d in _dygie_documents(path)}
     reader = Ace05Reader(task="coref")
+    if not any(d["clusters"] for d in documents.values()):
+        # A corpus without coreference (CoNLL04) is refused as a coreference level's data.
+        with pytest.raises(DataFormatError, match="has a coreference cluster"):
+            ensure_list(reader.read(path))
+        return
     if "/dev." in file_name:
         found = {
             i["metadata"]["doc_key"]: i["metadata"]["gold_clusters"] for i in reader.read(path)
