@@ -324,15 +324,16 @@ class GoldDocumentReader(DatasetReader):
 
     def _check_clusters(self, path: str, statistics: _FileStatistics) -> None:
         """
-        Raises `DataFormatError` if the coreference instances of the file `path` have no gold
-        cluster at all: a coreference level learns nothing from such a file, and its scores stay
-        at 0 after hours of training. It is the mistake of reading coreference from a corpus
-        that does not annotate it, such as CoNLL04, whose `clusters` are all empty. Checked when
-        the whole file was read here, not in a shard of it, which may hold only documents
-        without clusters.
+        Raises `DataFormatError` if the file `path` has a coreference layer (a CoNLL-2012 file,
+        or DyGIE JSON with `clusters`) but no gold cluster in it at all: a coreference level
+        learns nothing from such a file, and its scores stay at 0 after hours of training. It is
+        the mistake of reading coreference from a corpus that does not annotate it, such as
+        CoNLL04, whose `clusters` are all empty. (DyGIE JSON without `clusters` is text without
+        gold labels, read as such.) Checked when the whole file was read here, not in a shard
+        of it, which may hold only documents without clusters.
         """
         counts = statistics.counts
-        if self.kind != COREFERENCE or not counts["instances"] or counts["gold_clusters"]:
+        if self.kind != COREFERENCE or not counts["annotated_instances"] or counts["gold_clusters"]:
             return
         worker, distributed = self.get_worker_info(), self.get_distributed_info()
         if (worker is not None and worker.num_workers > 1) or (
@@ -610,6 +611,7 @@ class GoldDocumentReader(DatasetReader):
             ]
             if statistics is not None:
                 self._count_non_candidates(local_clusters, sentences, statistics)
+                statistics.counts["annotated_instances"] += 1
                 statistics.counts["gold_clusters"] += len(local_clusters)
         coref_instance = make_coref_instance(
             sentences,

@@ -261,12 +261,9 @@ def test_empty_clusters_are_dropped_and_counted(tmp_path, caplog):
     assert document.clusters == [[(0, 0), (4, 4)]]
 
 
-@pytest.mark.parametrize("clusters", [[], None], ids=["empty (CoNLL04)", "missing"])
-def test_coreference_from_a_file_without_clusters_is_an_error(clusters, tmp_path):
+def test_coreference_from_a_file_with_empty_clusters_is_an_error(tmp_path):
     path = tmp_path / "conll04_like.jsonl"
-    document = {key: value for key, value in DYGIEPP_STYLE.items() if key != "clusters"}
-    if clusters is not None:
-        document["clusters"] = clusters
+    document = {**DYGIEPP_STYLE, "clusters": []}
     path.write_text(json.dumps(document) + "\n" + json.dumps({**document, "doc_key": "d2"}) + "\n")
     with pytest.raises(DataFormatError) as error:
         ensure_list(Ace05Reader(task="coref").read(path))
@@ -274,6 +271,14 @@ def test_coreference_from_a_file_without_clusters_is_an_error(clusters, tmp_path
     assert "none of its 2 documents has a coreference cluster" in str(error.value)
     # The other tasks read the same file.
     assert len(ensure_list(Ace05Reader(task="emd").read(path))) == 4
+
+
+def test_a_file_without_a_clusters_layer_is_text_without_gold_clusters(tmp_path):
+    path = tmp_path / "text.jsonl"
+    document = {key: value for key, value in DYGIEPP_STYLE.items() if key != "clusters"}
+    path.write_text(json.dumps(document) + "\n")
+    (instance,) = ensure_list(Ace05Reader(task="coref").read(path))
+    assert "span_labels" not in instance.fields
 
 
 def test_a_file_whose_only_clusters_are_singletons_is_read(tmp_path):
