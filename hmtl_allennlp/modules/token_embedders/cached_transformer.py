@@ -50,9 +50,11 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
     Memory: MiniLM-L6 has 6 layers of 384 dimensions (the mix, as AllenNLP's, leaves out the
     word-piece embedding layer; GloVe and the characters give the model non-contextual
     features), 9,216 bytes per word in float32 and 4,608 in float16. GUM train and dev (177,410
-    and 28,119 words) and CoNLL04 train and dev (26,525 and 6,993 words; the EMD and relation
-    instances of a sentence share an entry) make about 240,000 words: 2.2 GB in float32, 1.1 GB
-    in float16. float16 is the default (its relative rounding error, 2^-11, is far below what
+    and 28,119 words) twice, as NER sentences and as coreference documents (a word's features
+    depend on its text), and CoNLL04 train and dev (26,525 and 6,993 words; the EMD and relation
+    instances of a sentence share an entry) make about 445,000 words: 4.1 GB in float32, 1.95
+    GB in float16, just within the default `max_cache_mb` (a warning says when texts are left
+    out). float16 is the default (its relative rounding error, 2^-11, is far below what
     the levels above can tell apart); mixing before caching would fix the trained mix.
 
     A frozen transformer's weights are not saved with the model (`state_dict` leaves them out):
@@ -140,6 +142,7 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
         self._max_cache_bytes = int(max_cache_mb * 2**20)
         self._cache: Dict[str, torch.Tensor] = {}
         self._cache_bytes = 0
+        self._warned_cache_full = False
         self._fingerprint = self._weights_fingerprint()
         if self._frozen:
             # Saved with the model (a few bytes), so that loading it can check the weights read
@@ -318,6 +321,17 @@ class CachedTransformerMismatchedEmbedder(TokenEmbedder):
             if self._cache_bytes + size <= self._max_cache_bytes:
                 self._cache[key] = entry
                 self._cache_bytes += size
+            elif not self._warned_cache_full:
+                # Said once: every later epoch pays for the texts left out, which is otherwise
+                # seen only as epochs slower than expected.
+                self._warned_cache_full = True
+                logger.warning(
+                    "The transformer feature cache is full (%.0f MB of max_cache_mb=%g): the "
+                    "texts it cannot hold are run through the transformer again in every epoch. "
+                    "Raise max_cache_mb, or set cache_directory to cache on disk.",
+                    self._cache_bytes / 2**20,
+                    self._max_cache_bytes / 2**20,
+                )
             return
         self._cache_directory.mkdir(parents=True, exist_ok=True)
         # Written under another name and renamed, so that a run reading the folder at the same

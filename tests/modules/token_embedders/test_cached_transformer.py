@@ -4,6 +4,7 @@ under a trained scalar mix, a cache that gives the computed features back and ne
 another model or text, frozen weights left out of the saved state, and the checks of bad input.
 """
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Dict, List
@@ -113,6 +114,20 @@ def test_the_cache_gives_the_computed_features_back(cache_dtype):
     torch.testing.assert_close(
         words(batch, computed).detach(), expected, rtol=0, atol=tolerance * largest
     )
+
+
+def test_a_full_cache_says_so_once_and_computes_the_texts_it_cannot_hold(caplog):
+    batch = batch_of(TEXTS)
+    # Room for the first text's features only (float16: 2 bytes a number).
+    config = check_local_transformer(TINY_BERT).config
+    first_text_bytes = len(TEXTS[0]) * config.num_hidden_layers * config.hidden_size * 2
+    module = embedder(max_cache_mb=(first_text_bytes + 1) / 2**20)
+    with caplog.at_level(logging.WARNING):
+        first = module(**batch)
+        again = module(**batch)
+    assert len(module._cache) == 1
+    assert caplog.text.count("The transformer feature cache is full") == 1
+    assert torch.equal(first, again)
 
 
 def test_a_changed_text_misses_the_cache():
