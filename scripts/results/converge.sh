@@ -11,7 +11,11 @@
 #
 # The paper stops after 10 epochs without a better dev score, for up to 100 epochs. On a 2-core
 # CPU that takes days, so here the patience is 3 epochs (the learning rate halves after 2) and
-# every run has a cap on its epochs (`caps` below: about an hour for a full model on one core); with a GPU set PATIENCE=10 LR_PATIENCE=5 CAP=100 (and CUDA_DEVICE=0).
+# every run has a cap on its epochs (`caps` below); with a GPU set PATIENCE=10 LR_PATIENCE=5
+# CAP=100 (and CUDA_DEVICE=0). The full models' caps are high enough for patience to stop them
+# (seed 2 of full_conll_coref stopped after 19 epochs, about two hours here): a run cut short by
+# the end of a session goes on from its last checkpoint with RECOVER=1 and the same CAP, e.g.
+#   RECOVER=1 SEEDS=3 scripts/results/converge.sh conll04 full_conll_coref
 # GUM's NER rows are the same in both setups: scierc reuses conll04's ner and crf_ner runs when
 # they exist in OUT, and trains them otherwise.
 # Every run is trained once per seed of SEEDS (default "default 2 3"): "default" keeps the configs'
@@ -43,8 +47,10 @@ runs=("$@")
 # Epoch caps, from the epoch times measured here (docs/RESULTS.md): a full-model epoch is 750
 # (conll04) to 1,100 (scierc) updates and takes 7 to 10 minutes; CoNLL04's EMD epoch is 29.
 declare -A caps=(
-  [full_conll_coref]=8 [full_pos]=8 [full]=10
-  [full_annealed]=8 [full_floor]=8 [full_temperature]=8
+  # An epoch of a full model trains each task as much as an epoch of the task alone, so a full
+  # model needs about as many epochs as its slowest task alone (EMD + relations: 16 to 19).
+  [full_conll_coref]=30 [full_pos]=30 [full]=30
+  [full_annealed]=30 [full_floor]=30 [full_temperature]=30
   [ner]=15 [crf_ner]=10
   [coref_conll]=10 [coref]=15 [coref_baseline]=15
   # allennlp-models' coref on GUM takes 10 to 14 minutes an epoch here (its documents are long).
