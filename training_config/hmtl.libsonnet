@@ -98,7 +98,8 @@ local transformer = {
 // tuned for pooled sentence vectors). Frozen, its mix inputs are computed once per text and
 // cached (in memory, about 2 GB for GUM + CoNLL04 with MiniLM: GUM's words twice, as NER
 // sentences and as coreference documents); `transformer_trainable` fine-tunes it (no cache
-// then). The model folder and its size are checked before the data is read. Frozen weights are not saved with the model: they are read from HMTL_TRANSFORMER again.
+// then). The model folder and its size are checked before the data is read. Frozen weights are
+// not saved with the model: they are read from HMTL_TRANSFORMER again.
 local mixed_transformer(trainable) = {
   local model = required_env('HMTL_TRANSFORMER', 'the folder of a pretrained transformer'),
   local dim = std.parseInt(required_env('HMTL_TRANSFORMER_DIM', "the transformer's hidden size")),

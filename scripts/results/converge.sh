@@ -12,8 +12,9 @@
 # The paper stops after 10 epochs without a better dev score, for up to 100 epochs. On a 2-core
 # CPU that takes days, so here the patience is 3 epochs (the learning rate halves after 2) and
 # every run has a cap on its epochs (`caps` below); with a GPU set PATIENCE=10 LR_PATIENCE=5
-# CAP=100 (and CUDA_DEVICE=0). The full models' caps are high enough for patience to stop them
-# (seed 2 of full_conll_coref stopped after 19 epochs, about two hours here): a run cut short by
+# CAP=100 (and CUDA_DEVICE=0). The caps of full_conll_coref, full and their variants are high
+# enough for patience to stop them (seed 2 of full_conll_coref stopped after 19 epochs, about two
+# hours here; the embedding ablation's full runs keep their lower caps): a run cut short by
 # the end of a session goes on from its last checkpoint with RECOVER=1 and the same CAP, e.g.
 #   RECOVER=1 SEEDS=3 scripts/results/converge.sh conll04 full_conll_coref
 # GUM's NER rows are the same in both setups: scierc reuses conll04's ner and crf_ner runs when
