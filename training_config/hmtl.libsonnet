@@ -11,10 +11,10 @@
 //   HMTL_ACE05_TRAIN, HMTL_ACE05_DEV           DyGIE JSON lines (EMD, relations, coreference)
 //   HMTL_GLOVE                                 GloVe text file (.txt or .txt.gz)
 //   HMTL_ELMO_OPTIONS, HMTL_ELMO_WEIGHTS, HMTL_ELMO_DIM    ELMo, for the "elmo" embeddings
-//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer (a local model folder;
-//                                              for glove_characters_transformer also an installed
-//                                              Python package that ships one, which keeps the
-//                                              archive portable) and its hidden size
+//   HMTL_TRANSFORMER, HMTL_TRANSFORMER_DIM     a pretrained transformer (a local model folder,
+//                                              or an installed Python package that ships one,
+//                                              which keeps the archive portable) and its hidden
+//                                              size, for the "transformer" embeddings
 // Sizes are the paper's by default (its GloVe was 100d; the sample ships GloVe 6B 50d).
 
 local env(name) = std.extVar(name);
@@ -73,26 +73,6 @@ local elmo = {
   },
   dim: std.parseInt(env('HMTL_ELMO_DIM')),
 };
-local transformer = {
-  indexers: {
-    // max_length: documents (coreference) longer than the transformer's 512 wordpieces are
-    // encoded in windows of 512.
-    transformer: {
-      type: 'pretrained_transformer_mismatched',
-      model_name: env('HMTL_TRANSFORMER'),
-      max_length: 512,
-    },
-  },
-  embedders: {
-    transformer: {
-      type: 'pretrained_transformer_mismatched',
-      model_name: env('HMTL_TRANSFORMER'),
-      max_length: 512,
-      train_parameters: false,  // frozen features, like ELMo in the paper; cheap on a CPU
-    },
-  },
-  dim: std.parseInt(env('HMTL_TRANSFORMER_DIM')),
-};
 // The transformer as the paper combines ELMo: beside GloVe and the characters, with a trained
 // scalar mix over its layers (the last layer of a sentence-embedding model such as MiniLM is
 // tuned for pooled sentence vectors). Frozen, its mix inputs are computed once per text and
@@ -108,7 +88,7 @@ local mixed_transformer(trainable) = {
       type: 'local_transformer_mismatched',
       model_name: model,
       model_name_source: 'HMTL_TRANSFORMER',
-      max_length: 512,  // windows of 512 wordpieces for long documents, as `transformer`
+      max_length: 512,  // windows of 512 wordpieces for long documents (coreference)
     },
   },
   embedders: {
@@ -136,7 +116,8 @@ local embeddings(glove_mode, transformer_trainable) = {
   glove_characters_elmo: combine([glove(glove_mode), characters, elmo]),  // the paper's
   glove_characters_transformer:
     combine([glove(glove_mode), characters, mixed_transformer(transformer_trainable)]),
-  transformer: combine([transformer]),  // frozen, the last layer only, alone
+  // the transformer alone, mixed over its layers as above (an ablation row, not the paper's)
+  transformer: combine([mixed_transformer(transformer_trainable)]),
 };
 
 // ---- Data ------------------------------------------------------------------------------
@@ -226,7 +207,7 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     embedding:: 'glove_characters',
     glove_mode:: 'fine_tuned',
     glove_vocabulary_size:: 100000,
-    // glove_characters_transformer: whether the transformer is fine-tuned, and its learning
+    // glove_characters_transformer and transformer: whether the transformer is fine-tuned, and its learning
     // rate then (the rest of the model keeps `learning_rate`; a transformer fine-tuned at
     // Adam's 1e-3 forgets its pretraining).
     transformer_trainable:: false,
@@ -281,7 +262,8 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       else sources.ace05,
     local base = embeddings(setup.glove_mode, setup.transformer_trainable)[setup.embedding],
     local tunes_transformer =
-      setup.transformer_trainable && setup.embedding == 'glove_characters_transformer',
+      setup.transformer_trainable
+      && std.member(['glove_characters_transformer', 'transformer'], setup.embedding),
     local uses_glove = std.objectHas(base.embedders, 'tokens'),
     local output_dim(task) = 2 * setup.sizes[task].hidden_size,
     local head(task) =

