@@ -18,7 +18,11 @@ TASK_NAMES = {"ner": "NER", "emd": "EMD", "relation": "RE (strict)", "coref": "C
 # The runs of each row, in order: (run, what it is).
 ROWS = {
     "ner": [("ner", "HMTL, NER alone"), ("crf_ner", "allennlp-models crf_tagger")],
-    "emd": [("emd", "HMTL, EMD alone"), ("crf_emd", "allennlp-models crf_tagger")],
+    "emd": [
+        ("emd", "HMTL, EMD alone"),
+        ("emd_relation", "HMTL, EMD + RE (end to end)"),
+        ("crf_emd", "allennlp-models crf_tagger"),
+    ],
     "relation": [
         ("emd_relation", "HMTL, EMD + RE (end to end)"),
         ("relation", "HMTL, RE alone, gold mentions"),

@@ -44,10 +44,11 @@ FULL_RUNS = [
     ("full_temperature", "HMTL full model, temperature 2"),
     ("full_pos", "HMTL full model + POS level"),
 ]
-# The single-task runs each task of a full model is compared with, the first one found.
+# The single-task runs each task of a full model is compared with, the first one found (EMD:
+# alone, or else the EMD level of EMD + relations, the setups of the seeds run so far).
 SINGLE = {
     "ner": ["ner"],
-    "emd": ["emd"],
+    "emd": ["emd", "emd_relation"],
     "relation": ["emd_relation"],
     "coref": ["coref_conll", "coref"],
 }

@@ -203,3 +203,29 @@ def test_run_rows_give_the_kept_checkpoint_and_mark_capped_runs(tmp_path, monkey
     monkeypatch.setattr(sys, "argv", ["runs_table.py", str(summary), "full_glove"])
     with pytest.raises(SystemExit, match="no run full_glove"):
         runs_table.main()
+
+
+def test_emd_without_a_run_of_its_own_is_compared_with_emd_and_relations(tmp_path):
+    def run(tasks):
+        return {
+            "epochs_run": 1,
+            "epoch_cap": 2,
+            "kept_epoch": 0,
+            "tasks": {
+                task: {"kept": {"dev": dev, "epoch": 0, "updates": 1, "task_updates": 1}}
+                for task, dev in tasks.items()
+            },
+        }
+
+    summary = {
+        "corpus": "conll04",
+        "runs": {
+            "full_conll_coref": run({"emd": 78.0, "relation": 56.0}),
+            "emd_relation": run({"emd": 77.0, "relation": 59.0}),
+        },
+    }
+    tables = seeds_table.make_tables(summary, tmp_path, trials=10)
+    compared = {c["task"]: (c["single"], c["difference"]) for c in tables["comparisons"]}
+    assert compared == {"emd": ("emd_relation", 1.0), "relation": ("emd_relation", -3.0)}
+    rows = {(row["task"], row["run"]) for row in tables["rows"]}
+    assert ("emd", "emd_relation") in rows
