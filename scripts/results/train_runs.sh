@@ -125,7 +125,7 @@ for run in "${runs[@]}"; do
     full_pos) config=training_config/hmtl_full_pos.jsonnet ;;
     full_annealed) config=training_config/hmtl_full_conll_coref_annealed.jsonnet ;;
     full_floor) config=training_config/hmtl_full_conll_coref_floor.jsonnet ;;
-    full_temperature) config=training_config/hmtl_full_conll_coref.jsonnet ;;
+    full_temperature|full_task_patience) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     ner_transformer|coref_conll_transformer) config=training_config/${run%_transformer}.jsonnet ;;
     ner_emd|ner_emd_relation) config=training_config/$run.jsonnet ;;
@@ -146,6 +146,10 @@ for run in "${runs[@]}"; do
     # The temperature of training_config/hmtl_full_temperature.jsonnet, on the full_conll_coref setup.
     full_temperature)
       overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.sampling\": \"temperature\", \"data_loader.scheduler.temperature\": 2.0}" ;;
+    # HMTL's per-task early stopping: a task whose dev score has stalled for PATIENCE epochs is
+    # no longer drawn (the run still ends when the mean of the tasks' scores stalls).
+    full_task_patience)
+      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}, {\"type\": \"hmtl_task_patience\", \"patience\": ${PATIENCE:-3}}]}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
