@@ -68,6 +68,21 @@ def updates_until(values: dict, epoch: int, per_epoch: Optional[int], tasks: dic
     return None if None in counts else sum(counts)
 
 
+def training_seconds(metrics: list) -> Optional[int]:
+    """The time spent training, from the per-epoch `training_duration` (time since the trainer
+    started), which starts again at 0 in a run continued with `--recover`: the sum of each
+    part's last value. Unlike `wall_seconds` it keeps the part of a run killed before its end
+    (the epochs after its last checkpoint excepted)."""
+    if not metrics or any("training_duration" not in values for values in metrics):
+        return None
+    durations = []
+    for values in metrics:
+        hours, minutes, seconds = values["training_duration"].split(":")
+        durations.append(3600 * int(hours) + 60 * int(minutes) + float(seconds))
+    ends = [earlier for earlier, later in zip(durations, durations[1:]) if later < earlier]
+    return round(sum(ends) + durations[-1])
+
+
 def summarize_run(directory: Path) -> dict:
     config = json.loads((directory / "config.json").read_text())
     tasks = tasks_of(directory.name, config)
@@ -88,6 +103,7 @@ def summarize_run(directory: Path) -> dict:
         "updates_per_epoch": per_epoch,
         "wall_seconds": int(wall.read_text()) if wall.exists() else None,
         "training_duration": metrics[-1].get("training_duration") if metrics else None,
+        "training_seconds": training_seconds(metrics),
         "tasks": {},
     }
     for task, metric in tasks.items():

@@ -229,3 +229,17 @@ def test_emd_without_a_run_of_its_own_is_compared_with_emd_and_relations(tmp_pat
     assert compared == {"emd": ("emd_relation", 1.0), "relation": ("emd_relation", -3.0)}
     rows = {(row["task"], row["run"]) for row in tables["rows"]}
     assert ("emd", "emd_relation") in rows
+
+
+def test_the_training_time_of_a_recovered_run_adds_its_parts():
+    # Two parts: the first killed after its epoch 1 (8 and 15 minutes in), the second
+    # continued with --recover from that checkpoint (its clock starts again).
+    metrics = [
+        {"training_duration": "0:08:00"},
+        {"training_duration": "0:15:00.5"},
+        {"training_duration": "0:05:00"},
+        {"training_duration": "1:00:10"},
+    ]
+    assert summarize.training_seconds(metrics) == 15 * 60 + 3610
+    assert summarize.training_seconds(metrics[:2]) == 900
+    assert summarize.training_seconds([{"epoch": 0}]) is None
