@@ -207,9 +207,9 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     embedding:: 'glove_characters',
     glove_mode:: 'fine_tuned',
     glove_vocabulary_size:: 100000,
-    // glove_characters_transformer and transformer: whether the transformer is fine-tuned, and its learning
-    // rate then (the rest of the model keeps `learning_rate`; a transformer fine-tuned at
-    // Adam's 1e-3 forgets its pretraining).
+    // The embeddings with a transformer: whether it is fine-tuned, and its learning rate then
+    // (the rest of the model keeps `learning_rate`; a transformer fine-tuned at Adam's 1e-3
+    // forgets its pretraining).
     transformer_trainable:: false,
     transformer_learning_rate:: 2e-5,
     // Coreference candidates restricted to gold mentions (the paper's GM setups).
@@ -262,8 +262,7 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       else sources.ace05,
     local base = embeddings(setup.glove_mode, setup.transformer_trainable)[setup.embedding],
     local tunes_transformer =
-      setup.transformer_trainable
-      && std.member(['glove_characters_transformer', 'transformer'], setup.embedding),
+      setup.transformer_trainable && std.objectHas(base.embedders, 'transformer'),
     local uses_glove = std.objectHas(base.embedders, 'tokens'),
     local output_dim(task) = 2 * setup.sizes[task].hidden_size,
     local head(task) =

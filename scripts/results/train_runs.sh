@@ -149,7 +149,7 @@ for run in "${runs[@]}"; do
     # HMTL's per-task early stopping: a task whose dev score has stalled for PATIENCE epochs is
     # no longer drawn (the run still ends when the mean of the tasks' scores stalls).
     full_task_patience)
-      overrides="{$common, $hmtl_budget, \"trainer.callbacks\": [{\"type\": \"hmtl_task_counts\"}, {\"type\": \"hmtl_gradient_norms\", \"tensorboard\": false}, {\"type\": \"hmtl_task_patience\", \"patience\": ${PATIENCE:-3}}]}" ;;
+      overrides="{$common, $hmtl_budget, ${task_counts%]}, {\"type\": \"hmtl_task_patience\", \"patience\": ${PATIENCE:-3}}]}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
