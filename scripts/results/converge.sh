@@ -32,7 +32,8 @@
 # *_characters, *_glove, *_transformer and *_transformer_tuned runs; the pairs and triples of
 # tasks: ner_emd, ner_emd_relation, emd_coref_conll, ner_emd_coref_conll, full_emd_first_conll.
 # Environment: as for train_runs.sh (DATA, GLOVE, OUT, THREADS, CUDA_DEVICE, EXTRA, TAG), and
-# SEEDS, PATIENCE, LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below).
+# SEEDS, PATIENCE, LR_PATIENCE, CAP (a cap on every run's epochs instead of the ones below),
+# ANNEAL_EPOCHS (full_annealed, default 15).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -68,6 +69,9 @@ declare -A caps=(
   [full_emd_first_conll]=8
 )
 OUT=${OUT:-output/results}
+# Annealed sampling is tuned to the length of a run: the proportional full runs stop after 15 to
+# 19 epochs, so full_annealed's exponent falls to its lowest by epoch 15, not by its cap of 30.
+export ANNEAL_EPOCHS=${ANNEAL_EPOCHS:-15}
 export OUT PATIENCE=${PATIENCE:-3} LR_PATIENCE=${LR_PATIENCE:-1} STEPS=
 
 read -r -a seeds <<< "${SEEDS:-default 2 3}"

@@ -39,6 +39,7 @@
 # EPOCHS (4), STEPS (100), THREADS (torch threads, 1), OUT (output/results), CUDA_DEVICE (-1),
 # PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
 # LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
+# ANNEAL_EPOCHS (full_annealed: the epoch at which its sampling exponent is lowest; default EPOCHS),
 # EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
 # with TAG (a suffix of the run names, so that such variants are kept apart),
 # SEED (AllenNLP's random, numpy and torch seeds and HMTL's task scheduler's; the run is then
@@ -140,9 +141,10 @@ for run in "${runs[@]}"; do
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
   case $run in
-    # Annealed sampling reaches its lowest exponent at the last epoch of this run's budget.
+    # Annealed sampling reaches its lowest exponent at epoch ANNEAL_EPOCHS (default: the last
+    # epoch of this run's budget).
     full_annealed)
-      overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.anneal_epochs\": $EPOCHS}" ;;
+      overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.anneal_epochs\": ${ANNEAL_EPOCHS:-$EPOCHS}}" ;;
     # The temperature of training_config/hmtl_full_temperature.jsonnet, on the full_conll_coref setup.
     full_temperature)
       overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.sampling\": \"temperature\", \"data_loader.scheduler.temperature\": 2.0}" ;;
