@@ -229,6 +229,9 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
       relation: relation_loss_weights[setup.relation_head],
       coref: 1,
     },
+    // 'fixed' (the loss weights above, the paper's) or 'uncertainty' (each task's weight also
+    // learned, Kendall et al. 2018; see the "hmtl" model).
+    task_weighting:: 'fixed',
     learning_rate:: 0.001,
     // Batches of similar lengths (see data_loader below).
     bucket_by_length:: false,
@@ -348,6 +351,7 @@ local relation_loss_weights = { span_pair: 1, multi_head_selection: 100 };
     },
     model: {
       type: 'hmtl',
+      [if setup.task_weighting != 'fixed' then 'task_weighting']: setup.task_weighting,
       text_field_embedder: { token_embedders: base.embedders },
       levels: {
         [task]: {

@@ -20,6 +20,8 @@ from hmtl_allennlp.modules.padded_lstm import with_padded_lstm
 # The task of the prediction instances of sentences: they run every sentence-level head (all
 # but those whose head is `document_level`, coreference) at once, each as its own task would.
 SENTENCE_LEVELS_TASK = "sentence_levels"
+# How the tasks' losses are weighed against each other (see `task_weighting` below).
+TASK_WEIGHTINGS = ("fixed", "uncertainty")
 
 
 class Level(FromParams):
@@ -117,6 +119,16 @@ class HierarchicalMultiTaskModel(Model):
         Initialises the parameters after construction.
     regularizer : `RegularizerApplicator`, optional (default = `None`)
         A penalty on the parameters, added to the loss by the trainer.
+    task_weighting : `str`, optional (default = `"fixed"`)
+        "fixed": the loss of a batch of task t is its head's loss times the level's
+        `loss_weight` (the paper's). "uncertainty" (Kendall, Gal and Cipolla 2018, "Multi-Task
+        Learning Using Uncertainty to Weigh Losses for Scene Geometry and Semantics", CVPR,
+        their form for classification losses): each task also has a learned log-variance
+        `s_t` (0 at first), and the loss is `exp(-s_t) * loss_weight * L_t + s_t / 2`. Its
+        optimum is `exp(-s_t) = 1 / (2 * loss_weight * L_t)`: the weights follow the tasks'
+        losses down as they train, so that no task's gradients dominate the shared levels
+        because its loss is on a larger scale. The learned factor `exp(-s_t)` is reported as
+        `<task>_loss_scale` with each epoch's metrics.
 
     Registered as a `Model` with name "hmtl".
     """
@@ -130,12 +142,18 @@ class HierarchicalMultiTaskModel(Model):
         levels: Dict[str, Level],
         initializer: InitializerApplicator = InitializerApplicator(),
         regularizer: Optional[RegularizerApplicator] = None,
+        task_weighting: str = "fixed",
         **kwargs: Any,
     ) -> None:
         # Model declares `regularizer: RegularizerApplicator = None`, an implicit Optional.
         super().__init__(vocab, regularizer=regularizer, **kwargs)  # type: ignore[arg-type]
         if not levels:
             raise ConfigurationError("The hmtl model needs at least one level.")
+        if task_weighting not in TASK_WEIGHTINGS:
+            raise ConfigurationError(
+                f"Unknown task_weighting {task_weighting!r}; choose one of "
+                f"{', '.join(TASK_WEIGHTINGS)}."
+            )
         self._text_field_embedder = text_field_embedder
         # The namespaces that the shared word embeddings index may grow (`allennlp evaluate
         # --extend-vocab`); every other one (tags, relation labels, entity types) keeps the size
@@ -154,6 +172,13 @@ class HierarchicalMultiTaskModel(Model):
         # Parents before children, so that one pass over this order can run every level.
         self._level_order = sorted(levels, key=lambda name: len(self._chains[name]))
         self._loss_weights = {name: level.loss_weight for name, level in levels.items()}
+        # s_t of "uncertainty" weighting, per task (absent with "fixed" weights, so that the
+        # models trained with those load as before).
+        self._task_log_variances = (
+            torch.nn.ParameterDict({name: torch.nn.Parameter(torch.zeros(())) for name in levels})
+            if task_weighting == "uncertainty"
+            else None
+        )
 
         embedding_dim = text_field_embedder.get_output_dim()
         for name, level in levels.items():
@@ -325,7 +350,8 @@ class HierarchicalMultiTaskModel(Model):
         # Returns
 
         The outputs of the task's head (of every sentence-level head for "sentence_levels"), and
-        `loss` when gold fields were given (the head's loss times the level's `loss_weight`).
+        `loss` when gold fields were given (the head's loss times the level's `loss_weight`,
+        and with "uncertainty" weighting, times the task's learned factor, plus its penalty).
         """
         batch_task = task[0]
         if any(instance_task != batch_task for instance_task in task):
@@ -369,13 +395,18 @@ class HierarchicalMultiTaskModel(Model):
                 raise
             for key, value in head_outputs.items():
                 if key == "loss":
-                    loss = self._loss_weights[name] * value
-                    output["loss"] = loss
+                    weighted_loss = self._loss_weights[name] * value
+                    loss = weighted_loss
+                    if self._task_log_variances is not None:
+                        log_variance = self._task_log_variances[name]
+                        loss = torch.exp(-log_variance) * weighted_loss + log_variance / 2
                     loss_value = loss.item()
                     if not math.isfinite(loss_value):
                         raise self._divergence(name, f"its loss is {loss_value}", metadata)
+                    output["loss"] = loss
                     statistics = self._task_statistics[name]
-                    statistics[0] += loss_value
+                    # One synchronization per batch when the weights are fixed.
+                    statistics[0] += loss_value if loss is weighted_loss else weighted_loss.item()
                     statistics[1] += 1
                 elif key in output:
                     raise ValueError(
@@ -482,8 +513,10 @@ class HierarchicalMultiTaskModel(Model):
         Each head's metrics prefixed by its task (`ner_f1`, `relation_strict_f1`, ...), for the
         tasks that had batches since the last reset (before a reset, i.e. in the progress bar,
         only each head's main metric), with `<task>_loss` (the average weighted
-        loss per batch) and `<task>_batches`; and `combined_f1`, the mean of those tasks' main
-        metric (the head's `main_metric`). Counts are summed across distributed workers first,
+        loss per batch, before "uncertainty" weighting), `<task>_batches` and, with
+        "uncertainty" weighting and `reset`, `<task>_loss_scale` (the learned factor
+        `exp(-s_t)`); and `combined_f1`, the mean of those tasks' main metric (the head's
+        `main_metric`). Counts are summed across distributed workers first,
         so that every worker reads the same heads' metrics.
         """
         # Shape: (num_levels, 2)
@@ -507,6 +540,8 @@ class HierarchicalMultiTaskModel(Model):
             metrics.update({f"{name}_{key}": value for key, value in head_metrics.items()})
             metrics[f"{name}_loss"] = loss_sum / batches
             metrics[f"{name}_batches"] = int(batches)
+            if reset and self._task_log_variances is not None:
+                metrics[f"{name}_loss_scale"] = math.exp(-self._task_log_variances[name].item())
             main_scores.append(head_metrics[main_metric])
         metrics["combined_f1"] = sum(main_scores) / len(main_scores) if main_scores else 0.0
         if reset:

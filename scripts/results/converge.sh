@@ -26,7 +26,8 @@
 # Each HMTL run then gets its per-item counts (train_runs.sh), and
 # scripts/results/seeds_table.py makes the tables over seeds with the significance tests.
 # The sampling remedies for starved tasks (conll04 only, not in the default list): full_annealed,
-# full_floor, full_temperature, e.g.  SEEDS="1" scripts/results/converge.sh conll04 full_annealed;
+# full_floor, full_temperature, full_uncertainty (the tasks' loss weights learned), e.g.
+#   SEEDS="1" scripts/results/converge.sh conll04 full_annealed;
 # and full_task_patience, which stops drawing a task once its dev score stalls (fewer updates).
 # The embedding ablation (conll04 only, not in the default list either): train_runs.sh's
 # *_characters, *_glove, *_transformer and *_transformer_tuned runs; the pairs and triples of
@@ -54,6 +55,7 @@ declare -A caps=(
   # model needs about as many epochs as its slowest task alone (EMD + relations: 16 to 19).
   [full_conll_coref]=30 [full_pos]=30 [full]=30
   [full_annealed]=30 [full_floor]=30 [full_temperature]=30 [full_task_patience]=30
+  [full_uncertainty]=30
   [ner]=15 [crf_ner]=10
   [coref_conll]=10 [coref]=15 [coref_baseline]=15
   # allennlp-models' coref on GUM takes 10 to 14 minutes an epoch here (its documents are long).

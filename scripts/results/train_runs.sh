@@ -18,6 +18,8 @@
 #             full_pos (full_conll_coref with a part-of-speech level at the bottom),
 #             full_annealed, full_floor, full_temperature (full_conll_coref with annealed task
 #             sampling, a floor of 10 % on every task's share of the updates, temperature 2),
+#             full_uncertainty (full_conll_coref with the tasks' loss weights learned:
+#             the model's task_weighting "uncertainty"),
 #             the pairs and triples of tasks of the paper's setups: ner_emd, ner_emd_relation,
 #             and with coreference from the CoNLL-2012 data (GUM) emd_coref_conll,
 #             ner_emd_coref_conll, and the task order with EMD at the bottom, full_emd_first_conll,
@@ -126,7 +128,7 @@ for run in "${runs[@]}"; do
     full_pos) config=training_config/hmtl_full_pos.jsonnet ;;
     full_annealed) config=training_config/hmtl_full_conll_coref_annealed.jsonnet ;;
     full_floor) config=training_config/hmtl_full_conll_coref_floor.jsonnet ;;
-    full_temperature|full_task_patience) config=training_config/hmtl_full_conll_coref.jsonnet ;;
+    full_temperature|full_task_patience|full_uncertainty) config=training_config/hmtl_full_conll_coref.jsonnet ;;
     ner|emd|relation|coref|coref_conll) config=training_config/$run.jsonnet ;;
     ner_transformer|coref_conll_transformer) config=training_config/${run%_transformer}.jsonnet ;;
     ner_emd|ner_emd_relation) config=training_config/$run.jsonnet ;;
@@ -148,6 +150,8 @@ for run in "${runs[@]}"; do
     # The temperature of training_config/hmtl_full_temperature.jsonnet, on the full_conll_coref setup.
     full_temperature)
       overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.sampling\": \"temperature\", \"data_loader.scheduler.temperature\": 2.0}" ;;
+    full_uncertainty)
+      overrides="{$common, $hmtl_budget, $task_counts, \"model.task_weighting\": \"uncertainty\"}" ;;
     # HMTL's per-task early stopping: a task whose dev score has stalled for PATIENCE epochs is
     # no longer drawn (the run still ends when the mean of the tasks' scores stalls).
     full_task_patience)

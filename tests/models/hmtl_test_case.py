@@ -93,16 +93,17 @@ class HmtlModelTestCase(ModelTestCase):
 
     def parameters_not_reached_by(self, task: str) -> Set[str]:
         """
-        The parameters of the heads of other tasks and of the levels above `task`'s chain, the
-        bias of the coreference head's attention logits (a softmax is invariant to it, so its
-        gradient is zero up to rounding), and a fine-tuned transformer's pooler (BERT's sentence
-        vector, which word features do not use).
+        The parameters of the heads of other tasks, of the levels above `task`'s chain and the
+        other tasks' learned loss weights (`task_weighting` "uncertainty"), the bias of the
+        coreference head's attention logits (a softmax is invariant to it, so its gradient is
+        zero up to rounding), and a fine-tuned transformer's pooler (BERT's sentence vector,
+        which word features do not use).
         """
         chain = self.model._chains[task]
         return {
             name
             for name, _ in self.model.named_parameters()
-            if (name.startswith("_heads.") and name.split(".")[1] != task)
+            if (name.startswith(("_heads.", "_task_log_variances.")) and name.split(".")[1] != task)
             or (name.startswith("_encoders.") and name.split(".")[1] not in chain)
             or name.endswith("_attentive_span_extractor._global_attention._module.bias")
             or ".transformer_model.pooler." in name

@@ -1,5 +1,6 @@
 import copy
 import json
+import math
 from collections import Counter
 from unittest import mock
 
@@ -114,6 +115,46 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         metrics = self.model.get_metrics()
         assert metrics["ner_loss"] == pytest.approx((first + second) / 2)
         assert metrics["ner_batches"] == 2
+
+    def test_uncertainty_weighting_scales_each_task_by_its_learned_factor(self):
+        overrides = '{"model.task_weighting": "uncertainty", "model.levels.ner.loss_weight": 2.5}'
+        params = self.set_up_config("hmtl", overrides=overrides)
+        batches = self.first_batch_of_each_task(params, self.model)
+        self.model.eval()
+        log_variances = self.model._task_log_variances
+        assert sorted(log_variances) == sorted(self.model.tasks)
+        assert all(value.item() == 0.0 for value in log_variances.values())
+        with torch.no_grad():
+            log_variances["ner"].fill_(math.log(4.0))
+        head_losses = []
+        ner_head = self.model._heads["ner"]
+        original_forward = ner_head.forward
+
+        def recording_forward(*args, **kwargs):
+            output = original_forward(*args, **kwargs)
+            head_losses.append(output["loss"].item())
+            return output
+
+        with mock.patch.object(ner_head, "forward", recording_forward):
+            loss = self.model(**batches["ner"])["loss"]
+        weighted = 2.5 * head_losses[0]
+        assert loss.item() == pytest.approx(weighted / 4 + math.log(4.0) / 2)
+        loss.backward()
+        # d/ds of exp(-s) * L + s / 2.
+        assert log_variances["ner"].grad.item() == pytest.approx(-weighted / 4 + 0.5)
+        assert all(log_variances[task].grad is None for task in ("emd", "relation", "coref"))
+        metrics = self.model.get_metrics(reset=True)
+        assert metrics["ner_loss"] == pytest.approx(weighted)
+        assert metrics["ner_loss_scale"] == pytest.approx(0.25)
+        assert "emd_loss_scale" not in metrics
+
+    def test_fixed_weights_add_no_parameters_and_unknown_weightings_are_refused(self):
+        assert self.model._task_log_variances is None
+        assert not any("log_variance" in name for name, _ in self.model.named_parameters())
+        model_params = Params(copy.deepcopy(self.params["model"].as_dict()))
+        model_params["task_weighting"] = "learned"
+        with pytest.raises(ConfigurationError, match="Unknown task_weighting 'learned'"):
+            Model.from_params(vocab=self.vocab, params=model_params)
 
     def test_metrics_are_prefixed_and_combined_over_the_tasks_seen_since_the_reset(self):
         head_metrics = {

@@ -24,3 +24,10 @@ class TestTaskSetups(HmtlModelTestCase):
     @pytest.mark.parametrize("setup", SETUPS)
     def test_setup_can_train_save_and_load(self, setup):
         self.ensure_config_can_train_save_and_load(setup)
+
+    def test_learned_task_weights_train_save_and_load(self):
+        model, loaded_model = self.ensure_config_can_train_save_and_load(
+            "hmtl", '{"model.task_weighting": "uncertainty"}'
+        )
+        # Every task of the fixture data trains, and so moves its weight away from 1.
+        assert all(value.item() != 0.0 for value in model._task_log_variances.values())

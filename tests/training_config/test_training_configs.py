@@ -145,6 +145,7 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
         "  glove_mode:: 'frozen_projection',\n"
         "  glove_vocabulary_size:: 5000,\n"
         "  bucket_by_length:: true,\n"
+        "  task_weighting:: 'uncertainty',\n"
         "}\n"
     )
     params = Params.from_file(str(setup)).as_dict(quiet=True)
@@ -160,12 +161,14 @@ def test_the_templates_choices_are_fields_a_setup_overrides(tmp_path):
     assert params["vocabulary"]["min_pretrained_embeddings"] == {"tokens": 5000}
     assert params["data_loader"]["bucket_by_length"] is True
     assert params["data_loader"]["bucket_pool_batches"] == 8
+    assert params["model"]["task_weighting"] == "uncertainty"
     # The choices themselves are hidden: AllenNLP sees a plain config.
     assert not {"levels", "sizes", "batch_sizes", "glove_mode"} & set(params)
 
     paper = Params.from_file(str(REPOSITORY_ROOT / "training_config" / "ner_emd.jsonnet"))
     assert paper["model"]["levels"]["ner"]["encoder"]["hidden_size"] == 64
     assert "bucket_by_length" not in paper["data_loader"]
+    assert "task_weighting" not in paper["model"]
 
 
 @pytest.mark.parametrize(
