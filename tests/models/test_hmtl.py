@@ -1,7 +1,9 @@
+import contextlib
 import copy
 import json
 import math
 from collections import Counter
+from typing import Iterator, List
 from unittest import mock
 
 import pytest
@@ -95,20 +97,26 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
                 assert relation.head in emd_spans and relation.tail in emd_spans
                 assert 0.0 < relation.score <= 1.0
 
-    def test_loss_is_weighted_per_task_and_reported_per_task(self):
-        params = self.set_up_config("hmtl", overrides='{"model.levels.ner.loss_weight": 2.5}')
-        batches = self.first_batch_of_each_task(params, self.model)
-        self.model.eval()
-        head_losses = []
-        ner_head = self.model._heads["ner"]
-        original_forward = ner_head.forward
+    @contextlib.contextmanager
+    def recording_head_losses(self, task: str) -> Iterator[List[float]]:
+        """The losses of `task`'s head (before any weighting), batch after batch."""
+        head_losses: List[float] = []
+        head = self.model._heads[task]
+        original_forward = head.forward
 
         def recording_forward(*args, **kwargs):
             output = original_forward(*args, **kwargs)
             head_losses.append(output["loss"].item())
             return output
 
-        with mock.patch.object(ner_head, "forward", recording_forward):
+        with mock.patch.object(head, "forward", recording_forward):
+            yield head_losses
+
+    def test_loss_is_weighted_per_task_and_reported_per_task(self):
+        params = self.set_up_config("hmtl", overrides='{"model.levels.ner.loss_weight": 2.5}')
+        batches = self.first_batch_of_each_task(params, self.model)
+        self.model.eval()
+        with self.recording_head_losses("ner") as head_losses:
             first = self.model(**batches["ner"])["loss"].item()
             second = self.model(**batches["ner"])["loss"].item()
         assert first == pytest.approx(2.5 * head_losses[0])
@@ -126,16 +134,7 @@ class TestHierarchicalMultiTaskModel(HmtlModelTestCase):
         assert all(value.item() == 0.0 for value in log_variances.values())
         with torch.no_grad():
             log_variances["ner"].fill_(math.log(4.0))
-        head_losses = []
-        ner_head = self.model._heads["ner"]
-        original_forward = ner_head.forward
-
-        def recording_forward(*args, **kwargs):
-            output = original_forward(*args, **kwargs)
-            head_losses.append(output["loss"].item())
-            return output
-
-        with mock.patch.object(ner_head, "forward", recording_forward):
+        with self.recording_head_losses("ner") as head_losses:
             loss = self.model(**batches["ner"])["loss"]
         weighted = 2.5 * head_losses[0]
         assert loss.item() == pytest.approx(weighted / 4 + math.log(4.0) / 2)
