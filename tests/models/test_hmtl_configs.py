@@ -26,7 +26,7 @@ class TestTaskSetups(HmtlModelTestCase):
         self.ensure_config_can_train_save_and_load(setup)
 
     def test_learned_task_weights_train_save_and_load(self):
-        model, loaded_model = self.ensure_config_can_train_save_and_load(
+        model, _ = self.ensure_config_can_train_save_and_load(
             "hmtl", '{"model.task_weighting": "uncertainty"}'
         )
         # Every task of the fixture data trains, and so moves its weight away from 1.
