@@ -13,6 +13,9 @@ coreference) on the runs' per-item counts:
 - "p (pooled)": one test over the items of all those seeds together, each (seed, item) a pair,
   which asks whether the full model is better on average over the seeds.
 
+Each variant of the full model (annealed sampling, per-task patience, learned loss weights, ...)
+is compared in the same way with the paper's full model (proportional sampling), seed by seed.
+
     .venv/bin/python scripts/results/seeds_table.py docs/results/converge_conll04.json \\
         --item-counts docs/results/item_counts/conll04 --output docs/results/seeds_conll04.json
 
@@ -42,8 +45,13 @@ FULL_RUNS = [
     ("full_annealed", "HMTL full model, annealed sampling"),
     ("full_floor", "HMTL full model, 10 % floor per task"),
     ("full_temperature", "HMTL full model, temperature 2"),
+    ("full_task_patience", "HMTL full model, per-task patience"),
+    ("full_uncertainty", "HMTL full model, learned loss weights"),
     ("full_pos", "HMTL full model + POS level"),
 ]
+# The paper's full models (proportional sampling, fixed loss weights): every other full run of
+# the summary is a variant of the first of these found, and is compared with it as well.
+PROPORTIONAL_RUNS = ["full_conll_coref", "full"]
 # The single-task runs each task of a full model is compared with, the first one found (EMD:
 # alone, or else the EMD level of EMD + relations, the setups of the seeds run so far).
 SINGLE = {
@@ -112,15 +120,16 @@ def row_summary(seeds: Dict[str, Any], task: str) -> Dict[str, Any]:
 
 
 def significance(
-    full: str,
-    single: str,
+    first: str,
+    second: str,
     task: str,
     seeds: List[str],
     item_counts: Path,
     trials: int,
 ) -> Dict[str, Any]:
     """
-    The p-values of the full run against the single-task run on `task`, per seed both have
+    The p-values of the first run against the second on `task` (a full run against a
+    single-task run, or a variant of the full model against the paper's), per seed both have
     counts for, their largest, and the pooled test; `missing` lists the counts files not found.
     """
     per_seed: Dict[str, float] = {}
@@ -128,27 +137,27 @@ def significance(
     pooled: List[Tuple[numpy.ndarray, numpy.ndarray]] = []
     score_name = None
     for seed in seeds:
-        paths = [item_counts / f"{run_name(run, seed)}.json" for run in (full, single)]
+        paths = [item_counts / f"{run_name(run, seed)}.json" for run in (first, second)]
         absent = [path.name for path in paths if not path.exists()]
         if absent:
             missing.extend(absent)
             continue
-        first, second = (read_item_counts(str(path)) for path in paths)
-        _, counts_full, counts_single, score_name = paired_counts(
-            first, second, task, (paths[0].name, paths[1].name)
+        first_file, second_file = (read_item_counts(str(path)) for path in paths)
+        _, counts_first, counts_second, score_name = paired_counts(
+            first_file, second_file, task, (paths[0].name, paths[1].name)
         )
         result = approximate_randomization(
-            counts_full, counts_single, SCORES[score_name], trials=trials
+            counts_first, counts_second, SCORES[score_name], trials=trials
         )
         per_seed[seed] = result.p_value
-        pooled.append((counts_full, counts_single))
+        pooled.append((counts_first, counts_second))
     summary: Dict[str, Any] = {"per_seed": per_seed, "missing": missing}
     summary["largest"] = max(per_seed.values()) if per_seed else None
     summary["pooled"] = None
     if len(pooled) > 1 and score_name is not None:
         summary["pooled"] = approximate_randomization(
-            numpy.concatenate([full_counts for full_counts, _ in pooled]),
-            numpy.concatenate([single_counts for _, single_counts in pooled]),
+            numpy.concatenate([counts_first for counts_first, _ in pooled]),
+            numpy.concatenate([counts_second for _, counts_second in pooled]),
             SCORES[score_name],
             trials=trials,
         ).p_value
@@ -177,6 +186,17 @@ def _p(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+def mean_over(row: Dict[str, Any], seeds: List[str]) -> float:
+    """A row's mean dev score over the given seeds: a comparison's means are over the seeds
+    both of its runs have, so that a run with more seeds does not shift its side's mean."""
+    return round(statistics.mean(row["seeds"][seed]["dev"] for seed in seeds), 2)
+
+
+def has_task(seeds: Dict[str, Any], task: str) -> bool:
+    """Whether any seed of a run has `task`."""
+    return any(task in result["tasks"] for result in seeds.values())
+
+
 def make_tables(summary: Dict[str, Any], item_counts: Path, trials: int) -> Dict[str, Any]:
     """The rows, comparisons and update totals of the tables, as the summary JSON holds them."""
     runs = by_seed(summary["runs"])
@@ -186,7 +206,7 @@ def make_tables(summary: Dict[str, Any], item_counts: Path, trials: int) -> Dict
     for task in TASK_NAMES:
         entries = full_runs + ROWS[task]
         for run, label in entries:
-            if run not in runs or not any(task in r["tasks"] for r in runs[run].values()):
+            if run not in runs or not has_task(runs[run], task):
                 continue
             rows.append({"task": task, "run": run, "label": label, **row_summary(runs[run], task)})
         single = next((run for run in SINGLE[task] if run in runs), None)
@@ -194,20 +214,53 @@ def make_tables(summary: Dict[str, Any], item_counts: Path, trials: int) -> Dict
             continue
         single_row = row_summary(runs[single], task)
         for full, _ in full_runs:
-            if not any(task in result["tasks"] for result in runs[full].values()):
+            if not has_task(runs[full], task):
                 continue
             full_row = row_summary(runs[full], task)
             seeds = sorted(set(full_row["seeds"]) & set(single_row["seeds"]), key=seed_order)
+            if not seeds:
+                continue
             comparisons.append(
                 {
                     "task": task,
                     "full": full,
                     "single": single,
-                    "full_mean": full_row["mean"],
-                    "single_mean": single_row["mean"],
-                    "difference": round(full_row["mean"] - single_row["mean"], 2),
+                    "full_mean": mean_over(full_row, seeds),
+                    "single_mean": mean_over(single_row, seeds),
+                    "difference": round(
+                        mean_over(full_row, seeds) - mean_over(single_row, seeds), 2
+                    ),
                     "seeds": seeds,
                     "p": significance(full, single, task, seeds, item_counts, trials),
+                }
+            )
+    proportional = next((run for run in PROPORTIONAL_RUNS if run in runs), None)
+    variants: List[Dict[str, Any]] = []
+    for task in TASK_NAMES:
+        if proportional is None or not has_task(runs[proportional], task):
+            continue
+        proportional_row = row_summary(runs[proportional], task)
+        for variant, _ in full_runs:
+            if variant in PROPORTIONAL_RUNS or not has_task(runs[variant], task):
+                continue
+            variant_row = row_summary(runs[variant], task)
+            seeds = sorted(
+                set(variant_row["seeds"]) & set(proportional_row["seeds"]), key=seed_order
+            )
+            if not seeds:
+                continue
+            variants.append(
+                {
+                    "task": task,
+                    "variant": variant,
+                    "proportional": proportional,
+                    "variant_mean": mean_over(variant_row, seeds),
+                    "proportional_mean": mean_over(proportional_row, seeds),
+                    "difference": round(
+                        mean_over(variant_row, seeds) - mean_over(proportional_row, seeds), 2
+                    ),
+                    "seeds": seeds,
+                    "p": significance(variant, proportional, task, seeds, item_counts, trials),
                 }
             )
     updates = {}
@@ -225,8 +278,22 @@ def make_tables(summary: Dict[str, Any], item_counts: Path, trials: int) -> Dict
         "trials": trials,
         "rows": rows,
         "comparisons": comparisons,
+        "variants": variants,
         "updates": updates,
     }
+
+
+def _p_cells(comparison: Dict[str, Any]) -> str:
+    """The cells of a comparison's seeds and p-values."""
+    p = comparison["p"]
+    notes = [", ".join(f"{seed}: {value:.4f}" for seed, value in p["per_seed"].items())]
+    if p["missing"]:
+        notes.append(f"(no counts: {', '.join(p['missing'])})")
+    per_seed = " ".join(note for note in notes if note)
+    return (
+        f"{len(comparison['seeds'])} | {_p(p['largest'])} | {_p(p['pooled'])} | "
+        f"{per_seed or '-'}"
+    )
 
 
 def format_tables(tables: Dict[str, Any]) -> str:
@@ -258,17 +325,28 @@ def format_tables(tables: Dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for comparison in tables["comparisons"]:
-        p = comparison["p"]
-        notes = [", ".join(f"{seed}: {value:.4f}" for seed, value in p["per_seed"].items())]
-        if p["missing"]:
-            notes.append(f"(no counts: {', '.join(p['missing'])})")
-        per_seed = " ".join(note for note in notes if note)
         lines.append(
             f"| {TASK_NAMES[comparison['task']]} | `{comparison['full']}` "
             f"{comparison['full_mean']:.2f} | `{comparison['single']}` "
             f"{comparison['single_mean']:.2f} | {comparison['difference']:+.2f} | "
-            f"{len(comparison['seeds'])} | {_p(p['largest'])} | {_p(p['pooled'])} | "
-            f"{per_seed or '-'} |"
+            f"{_p_cells(comparison)} |"
+        )
+    if tables.get("variants"):
+        lines += [
+            "",
+            "Each variant of the full model against the paper's (proportional sampling), "
+            "with the same tests:",
+            "",
+            "| task | variant | proportional | variant - proportional (mean F1) | seeds | "
+            "p (largest) | p (pooled) | p per seed |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+    for variant in tables.get("variants", []):
+        lines.append(
+            f"| {TASK_NAMES[variant['task']]} | `{variant['variant']}` "
+            f"{variant['variant_mean']:.2f} | `{variant['proportional']}` "
+            f"{variant['proportional_mean']:.2f} | {variant['difference']:+.2f} | "
+            f"{_p_cells(variant)} |"
         )
     lines.append("")
     for full, counts in tables["updates"].items():

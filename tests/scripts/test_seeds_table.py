@@ -231,6 +231,54 @@ def test_emd_without_a_run_of_its_own_is_compared_with_emd_and_relations(tmp_pat
     assert ("emd", "emd_relation") in rows
 
 
+def test_variants_of_the_full_model_are_compared_with_proportional_sampling(tmp_path):
+    def run(dev):
+        return {
+            "epochs_run": 1,
+            "epoch_cap": 2,
+            "kept_epoch": 0,
+            "tasks": {"ner": {"kept": {"dev": dev, "epoch": 0, "updates": 1, "task_updates": 1}}},
+        }
+
+    # Proportional sampling finds 50 of 100 sentences' entities in both seeds, annealed
+    # sampling 80 and 60: far apart on the configs' seed, 10 points on seed 2.
+    found = {"full_conll_coref": 50, "full_conll_coref_seed2": 50,
+             "full_annealed": 80, "full_annealed_seed2": 60}  # fmt: skip
+    for name, right in found.items():
+        items = {f"d{index}/0": [1 if index < right else 0, 1, 1] for index in range(100)}
+        counts = {"metric": "ner_f1", "score": "f1", "item": "sentence", "counts": F1_COUNTS,
+                  "value": right / 100, "items": items}  # fmt: skip
+        write_counts_file(str(tmp_path / f"{name}.json"), "model.tar.gz", {}, {"ner": counts})
+    summary = {"corpus": "conll04", "runs": {name: run(right) for name, right in found.items()}}
+    # A seed of the variant alone is in its row but not in the comparison's means.
+    summary["runs"]["full_annealed_seed3"] = run(100.0)
+    # A task of the variant that the proportional run lacks is not compared.
+    summary["runs"]["full_annealed"]["tasks"]["emd"] = summary["runs"]["full_annealed"]["tasks"][
+        "ner"
+    ]
+    tables = seeds_table.make_tables(summary, tmp_path, trials=999)
+    assert tables["comparisons"] == []  # no single-task run here
+    (variant,) = tables["variants"]
+    assert (variant["task"], variant["variant"], variant["proportional"]) == (
+        "ner",
+        "full_annealed",
+        "full_conll_coref",
+    )
+    assert (variant["variant_mean"], variant["proportional_mean"], variant["difference"]) == (
+        70.0,
+        50.0,
+        20.0,
+    )
+    assert variant["seeds"] == ["default", "2"]
+    rows = {(row["task"], row["run"]): row for row in tables["rows"]}
+    assert rows[("ner", "full_annealed")]["mean"] == 80.0
+    p = variant["p"]
+    assert p["per_seed"]["default"] == 1 / 1000 < p["per_seed"]["2"] == p["largest"]
+    assert p["pooled"] == 1 / 1000
+    table = seeds_table.format_tables(tables)
+    assert "| NER | `full_annealed` 70.00 | `full_conll_coref` 50.00 | +20.00 | 2 |" in table
+
+
 def test_the_training_time_of_a_recovered_run_adds_its_parts():
     # Two parts: the first killed after its epoch 1 (8 and 15 minutes in), the second
     # continued with --recover from that checkpoint (its clock starts again).
