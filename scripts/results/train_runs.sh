@@ -42,6 +42,8 @@
 # PATIENCE (early stopping: epochs without a better dev score; default the configs' 10) with
 # LR_PATIENCE (epochs before the learning rate is halved; default the configs' 5),
 # ANNEAL_EPOCHS (full_annealed: the epoch at which its sampling exponent is lowest; default EPOCHS),
+# TASK_PATIENCE (full_task_patience: epochs without a better dev score of a task before it is no
+# longer drawn; default PATIENCE, or 3),
 # EXTRA (more overrides for every run, e.g. EXTRA='"model.levels.relation.head.hidden_dim": 300')
 # with TAG (a suffix of the run names, so that such variants are kept apart),
 # SEED (AllenNLP's random, numpy and torch seeds and HMTL's task scheduler's; the run is then
@@ -152,10 +154,11 @@ for run in "${runs[@]}"; do
       overrides="{$common, $hmtl_budget, $task_counts, \"data_loader.scheduler.sampling\": \"temperature\", \"data_loader.scheduler.temperature\": 2.0}" ;;
     full_uncertainty)
       overrides="{$common, $hmtl_budget, $task_counts, \"model.task_weighting\": \"uncertainty\"}" ;;
-    # HMTL's per-task early stopping: a task whose dev score has stalled for PATIENCE epochs is
-    # no longer drawn (the run still ends when the mean of the tasks' scores stalls).
+    # HMTL's per-task early stopping: a task whose dev score has stalled for TASK_PATIENCE epochs
+    # is no longer drawn (the run still ends when the mean of the tasks' scores stalls). A
+    # patience above the run's gives noisy tasks longer, e.g. TASK_PATIENCE=5 TAG=patience5.
     full_task_patience)
-      overrides="{$common, $hmtl_budget, ${task_counts%]}, {\"type\": \"hmtl_task_patience\", \"patience\": ${PATIENCE:-3}}]}" ;;
+      overrides="{$common, $hmtl_budget, ${task_counts%]}, {\"type\": \"hmtl_task_patience\", \"patience\": ${TASK_PATIENCE:-${PATIENCE:-3}}}]}" ;;
     relation_mhs|emd_relation_mhs|full_mhs)
       overrides="{$common, $hmtl_budget, $task_counts, $mhs}" ;;
     # Task counts and the gradient norms per epoch only: TensorBoard logs would cost time and
